@@ -1,0 +1,31 @@
+// Server-side entry point: pick the protocol class for a request.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "faye/driver/driver.hpp"
+#include "faye/http/headers.hpp"
+#include "faye/http/request.hpp"
+
+namespace faye::driver {
+
+struct ServerOptions {
+  // Subprotocols the server speaks, in no particular order: the client's
+  // preference decides (RFC 6455 4.2.2).
+  std::vector<std::string> protocols;
+  // Extra headers for the handshake response.
+  http::Headers headers;
+  // Largest message accepted, in bytes; larger ones close with 1009.
+  std::size_t max_length = default_max_length;
+};
+
+// A driver for the protocol the request speaks (draft-75, draft-76 or
+// hybi-07..13). An invalid request still gets a driver: its start() writes
+// the HTTP rejection (400, or 426 for an unknown version), reports the error
+// and closes.
+std::unique_ptr<Driver> accept(const http::Request& request, Handler& handler, Sink& sink,
+                               const ServerOptions& options = {});
+
+}  // namespace faye::driver

@@ -1,0 +1,32 @@
+// An HTTP request as the application sees it (the Rack env of this library).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "faye/http/headers.hpp"
+
+namespace faye::http {
+
+struct Request {
+  std::string method;   // "GET"
+  std::string target;   // request-target as sent: "/chat?room=1"
+  int version_major = 1;
+  int version_minor = 1;
+  Headers headers;
+  std::string body;
+  std::string remote_address;  // "127.0.0.1:53412" or "[::1]:53412"
+  bool secure = false;         // arrived over TLS
+
+  // The path part of the target ("/chat") and the query without '?' ("room=1").
+  std::string_view path() const;
+  std::string_view query() const;
+  std::string_view host() const { return headers.get("Host").value_or(""); }
+
+  // Set by the server that parsed the request: the connection it arrived on,
+  // which WebSocket::accept (or EventSource) takes over. Opaque to the app.
+  std::shared_ptr<void> connection;
+};
+
+}  // namespace faye::http
