@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "faye/bytes.hpp"
 #include "faye/http/request.hpp"
 
 namespace faye::driver {

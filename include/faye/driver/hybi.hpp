@@ -1,0 +1,101 @@
+// hybi-07 ... hybi-13 = RFC 6455 framing, in either role. The server role is
+// constructed from the upgrade request; Client (client.hpp) adds the client
+// handshake on top of the same framing.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "faye/driver/driver.hpp"
+#include "faye/driver/frame.hpp"
+#include "faye/driver/server.hpp"
+#include "faye/driver/utf8.hpp"
+#include "faye/error.hpp"
+#include "faye/http/request.hpp"
+
+namespace faye::driver {
+
+class Hybi : public Driver {
+ public:
+  enum class Role : std::uint8_t { server, client };
+
+  // Server role: validates the request now; start() answers it.
+  Hybi(const http::Request& request, Handler& handler, Sink& sink,
+       const ServerOptions& options = {});
+
+  std::string_view version() const override { return version_; }
+  void start() override;
+  void parse(MutableBytes data) override;
+  using Driver::parse;
+
+  bool text(std::string_view message) override;
+  bool binary(Bytes message) override;
+  bool ping(Bytes payload = {}, std::function<void()> on_pong = {}) override;
+  bool pong(Bytes payload = {}) override;
+  bool close(std::uint16_t code = close_code::normal, std::string_view reason = {}) override;
+
+  // Sends one frame of a message the caller fragments itself: `opcode` is
+  // text or binary for the first frame and continuation afterwards.
+  bool frame(Opcode opcode, Bytes payload, bool fin);
+
+ protected:
+  // For Client: framing only, no request to validate.
+  Hybi(Role role, Handler& handler, Sink& sink, std::size_t max_length);
+
+  // Bytes after the handshake: frames.
+  void parse_frames(MutableBytes data);
+  // Reports the error and closes with `code`, sending a close frame first if
+  // the connection is open.
+  void fail(Error error, std::uint16_t code, std::string_view message);
+  // Handshake failure before open: error event, then close(1002).
+  void fail_handshake(Error error, std::string_view message);
+
+  std::string version_ = "hybi-13";
+
+ private:
+  enum class Stage : std::uint8_t { header, payload };
+
+  void accept_request(const http::Request& request, const ServerOptions& options);
+  bool begin_frame();
+  bool on_payload(MutableBytes chunk, bool whole_frame);
+  bool finish_data_frame(Bytes last_chunk, bool whole_frame);
+  void on_control(Bytes payload);
+  void on_close_frame(Bytes payload);
+  bool send_frame(std::uint8_t first_byte, Bytes payload);
+  void send_close(std::uint16_t code, std::string_view reason);
+
+  struct PendingPing {
+    std::string payload;
+    std::function<void()> callback;
+  };
+
+  // Server handshake, decided in the constructor.
+  int reject_status_ = 0;  // 0 = accept
+  std::string reject_message_;
+  std::string response_head_;
+
+  Role role_;
+  std::uint8_t allowed_rsv_ = 0;  // RSV bits owned by negotiated extensions
+  std::size_t max_length_;
+
+  // Frame parser state.
+  Stage stage_ = Stage::header;
+  std::uint8_t header_size_ = 0;  // bytes gathered into header_bytes_
+  std::uint8_t header_bytes_[kMaxHeaderSize] = {};
+  FrameHeader frame_;
+  std::uint64_t frame_received_ = 0;
+
+  // Message reassembly: the type of the message in progress (continuation
+  // when none), its bytes so far, and the UTF-8 state of text.
+  Opcode message_type_ = Opcode::continuation;
+  Opcode frame_type_ = Opcode::continuation;  // data type of the current frame
+  std::string message_;
+  Utf8Validator utf8_;
+  std::string control_;  // a control frame's payload split across reads
+
+  std::vector<PendingPing> pings_;
+};
+
+}  // namespace faye::driver

@@ -1,0 +1,35 @@
+// Incremental UTF-8 validation (RFC 3629): bytes may arrive in any number of
+// pieces, and an invalid sequence is reported by the piece that contains it,
+// so a text message fails as soon as its bad byte arrives (RFC 6455 8.1).
+#pragma once
+
+#include <cstdint>
+
+#include "faye/bytes.hpp"
+
+namespace faye::driver {
+
+class Utf8Validator {
+ public:
+  // Validates the next piece. False once the input so far cannot be the
+  // start of valid UTF-8; the validator then stays failed until reset().
+  bool feed(Bytes bytes);
+  // True when everything fed so far is valid and ends on a character boundary.
+  bool complete() const { return pending_ == 0 && !failed_; }
+  bool failed() const { return failed_; }
+  void reset() { *this = Utf8Validator(); }
+
+ private:
+  // Continuation bytes still expected for the current character, and the
+  // range the next one must fall in (narrower after E0, ED, F0, F4 so that
+  // overlong forms, surrogates and code points past U+10FFFF are refused).
+  std::uint8_t pending_ = 0;
+  std::uint8_t low_ = 0x80;
+  std::uint8_t high_ = 0xBF;
+  bool failed_ = false;
+};
+
+// One-shot validation of a whole buffer.
+bool is_valid_utf8(Bytes bytes);
+
+}  // namespace faye::driver

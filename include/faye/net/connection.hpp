@@ -1,0 +1,179 @@
+// A connected byte stream (plain or TLS) on an event loop, with corked writes.
+//
+// Reading: the connection waits for readability, then reads until the socket
+// would block into the loop's shared buffer and hands the bytes to
+// Handler::on_data as one span. An idle connection holds no read buffer.
+//
+// Writing (the flush policy): write() only queues. Small writes are appended
+// to one contiguous buffer; owned strings of at least `gather_threshold`
+// bytes are queued as they are and sent with writev, never copied. Writes made
+// during on_data are flushed once after the read batch; writes made anywhere
+// else schedule one flush through post(), so every write of one loop turn
+// leaves in a single system call when the socket accepts it.
+//
+// Lifetime: owned by shared_ptr. While it is open and reading, the pending
+// wait keeps it alive; on_closed is delivered exactly once, from the loop
+// (never from inside a method call), and nothing is called after it. A
+// handler that dies first detaches itself with set_handler(nullptr).
+//
+// Threads: every method is for the loop's thread; from elsewhere use
+// loop().post().
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "faye/bytes.hpp"
+#include "faye/net/event_loop.hpp"
+#include "faye/net/stream.hpp"
+#include "faye/net/timer.hpp"
+
+namespace faye::net {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  class Handler {
+   public:
+    // `data` is a view of the loop's shared buffer, valid during the call only;
+    // copy what must be kept. The handler may modify it in place (unmasking).
+    virtual void on_data(MutableBytes data) = 0;
+    // The write queue became empty after the socket had pushed back (a write
+    // had to wait for writability): the moment to resume producing.
+    virtual void on_drain() {}
+    // The connection is closed: `ec` is empty after close() completed,
+    // asio::error::eof when the peer ended it, operation_aborted after
+    // abort(), faye::Error::write_buffer_full, or a socket or TLS error.
+    virtual void on_closed(std::error_code ec) = 0;
+
+   protected:
+    ~Handler() = default;
+  };
+
+  struct Options {
+    // Closes the connection with faye::Error::write_buffer_full when the
+    // queued bytes would exceed this. 0: no limit.
+    std::size_t write_buffer_limit = 0;
+    // How long close() may take to flush, send FIN and see the peer's FIN.
+    std::chrono::milliseconds linger_timeout{5000};
+    // Owned strings at least this long are sent from their own storage.
+    std::size_t gather_threshold = 16 * 1024;
+  };
+
+  // Counters for tests and benchmarks.
+  struct Stats {
+    std::uint64_t bytes_read = 0;
+    std::uint64_t bytes_written = 0;
+    std::uint64_t read_calls = 0;   // read system calls (or SSL_read)
+    std::uint64_t write_calls = 0;  // write/writev system calls (or SSL_write)
+    std::uint64_t flushes = 0;      // flush passes over the queue
+  };
+
+  static std::shared_ptr<Connection> create(EventLoop& loop, std::unique_ptr<Stream> stream,
+                                            Options options);
+  static std::shared_ptr<Connection> create(EventLoop& loop, std::unique_ptr<Stream> stream) {
+    return create(loop, std::move(stream), Options{});
+  }
+  // Takes over a connected TCP socket from another server (a descriptor the
+  // caller no longer uses) along with the bytes it had already read past the
+  // point of hand-off; those bytes come first through on_data. Returns null and
+  // sets `ec` when the descriptor is not a usable socket.
+  static std::shared_ptr<Connection> adopt(EventLoop& loop, Socket::native_handle_type handle,
+                                           Bytes already_read, std::error_code& ec,
+                                           Options options);
+  static std::shared_ptr<Connection> adopt(EventLoop& loop, Socket::native_handle_type handle,
+                                           Bytes already_read, std::error_code& ec) {
+    return adopt(loop, handle, already_read, ec, Options{});
+  }
+  // Same, for a socket already on this loop's io_context.
+  static std::shared_ptr<Connection> adopt(EventLoop& loop, Socket socket, Bytes already_read,
+                                           Options options = {});
+
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  void set_handler(Handler* handler) noexcept { handler_ = handler; }
+  // Begins reading. Call once, after set_handler().
+  void start();
+
+  // Queue bytes (copied). Returns false when the connection is closing or
+  // closed, or when the write buffer limit closed it.
+  bool write(Bytes data);
+  bool write(std::string_view text) { return write(as_bytes(text)); }
+  // Queue an owned payload; large ones are written from their own storage.
+  bool write(std::string&& owned);
+  std::size_t buffered_amount() const noexcept { return buffered_; }
+
+  // Stops delivering on_data; the kernel buffers and TCP flow control push
+  // back on the peer. While paused with nothing to write, nothing pending
+  // holds the connection: its owner must.
+  void pause_reading();
+  void resume_reading();
+  bool reading_paused() const noexcept { return paused_; }
+
+  // Graceful: flush the queue, end our direction (TLS close_notify, FIN), wait
+  // for the peer's FIN, close; bounded by Options::linger_timeout. No on_data
+  // after close().
+  void close();
+  // Immediate: drop the queue and reset the connection.
+  void abort();
+  // Neither closing nor closed.
+  bool is_open() const noexcept { return state_ == State::open; }
+
+  Socket::native_handle_type native_handle() noexcept;
+  const std::string& remote_endpoint() const noexcept { return remote_endpoint_; }
+  bool is_secure() const noexcept { return secure_; }
+  EventLoop& loop() const noexcept { return loop_; }
+  const Stats& stats() const noexcept { return stats_; }
+
+ private:
+  enum class State { open, closing, lingering, closed };
+  struct Chunk {
+    std::string data;
+    bool appendable;  // small writes may be appended
+  };
+
+  Connection(EventLoop& loop, std::unique_ptr<Stream> stream, Options options);
+
+  void read_now();
+  void wait_readable();
+  void on_read_error(std::error_code ec);
+  void schedule_flush();
+  void flush();
+  void wait_writable(Wait wait);
+  void consume(std::size_t bytes);
+  void begin_close(std::error_code reason);
+  void shutdown_send();
+  void finish(std::error_code ec);
+
+  EventLoop& loop_;
+  std::unique_ptr<Stream> stream_;
+  Options options_;
+  Handler* handler_ = nullptr;
+  Timer linger_;
+  std::string remote_endpoint_;
+  std::string pending_input_;  // adopted bytes not yet delivered
+  std::deque<Chunk> queue_;
+  std::size_t front_offset_ = 0;  // bytes of queue_.front() already written
+  std::size_t buffered_ = 0;
+  std::error_code close_reason_;
+  Stats stats_;
+  State state_ = State::open;
+  bool secure_ = false;
+  bool started_ = false;
+  bool paused_ = false;
+  bool read_waiting_ = false;   // an async_wait for readability is pending
+  bool read_posted_ = false;    // a read_now() is posted
+  bool in_read_batch_ = false;  // inside read_now(): writes are corked
+  bool flush_posted_ = false;
+  bool write_waiting_ = false;  // waiting for the socket to accept more
+  bool pushed_back_ = false;    // a flush had to wait: on_drain is due
+  bool eof_received_ = false;
+};
+
+}  // namespace faye::net

@@ -1,0 +1,99 @@
+// One event loop per thread: an asio::io_context run by a single thread, plus
+// the read buffer that every connection of the loop shares.
+//
+// Thread rules:
+//  - run(), run_for(), run_until() and poll() are called by one thread, the
+//    loop's thread; every callback of every object bound to this loop
+//    (Connection, Listener, Connector, Timer) runs on that thread.
+//  - post(), execute() and stop() may be called from any thread.
+//  - Everything else (read_buffer(), and the methods of the objects bound to
+//    the loop) is for the loop's thread only; from another thread, post().
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <utility>
+
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+
+#include "faye/bytes.hpp"
+
+namespace faye::net {
+
+class EventLoop {
+ public:
+  // 512 KiB: large enough that a busy connection drains its kernel receive
+  // buffer in one read, small enough to stay in L2 on a per-core loop.
+  static constexpr std::size_t default_read_buffer_size = 512 * 1024;
+
+  struct Options {
+    std::size_t read_buffer_size = default_read_buffer_size;
+  };
+
+  EventLoop() : EventLoop(Options{}) {}
+  explicit EventLoop(Options options);
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+  ~EventLoop();
+
+  // Runs until stop() or until no work is left (no socket, timer or posted
+  // function pending). Returns the number of handlers run. Each run function
+  // first clears a previous stop() so that a loop can be run again.
+  std::size_t run();
+  // Runs for at most `duration`; returns early on stop() or lack of work.
+  std::size_t run_for(std::chrono::steady_clock::duration duration);
+  // Runs until `done()` is true (checked after each handler) or the timeout
+  // expires; keeps waiting even when no work is pending (another thread may
+  // post). Returns done(). Meant for tests and simple clients.
+  template <class Predicate>
+  bool run_until(Predicate done, std::chrono::steady_clock::duration timeout);
+  // Runs the handlers that are ready, without blocking.
+  std::size_t poll();
+  // Makes run() return as soon as possible. Thread-safe.
+  void stop();
+  bool stopped() const { return context_.stopped(); }
+
+  // Queues `fn` to run on the loop's thread, never inline. Thread-safe.
+  template <class F>
+  void post(F&& fn) {
+    asio::post(context_, std::forward<F>(fn));
+  }
+  // Runs `fn` now when called on the loop's thread, else posts it.
+  template <class F>
+  void execute(F&& fn) {
+    if (on_loop_thread()) {
+      std::forward<F>(fn)();
+    } else {
+      post(std::forward<F>(fn));
+    }
+  }
+  // True while the calling thread is inside one of this loop's run functions.
+  bool on_loop_thread() const noexcept { return context_.get_executor().running_in_this_thread(); }
+
+  // The read buffer shared by the loop's connections, allocated on first use.
+  // Its content is only valid during the callback it was passed to.
+  MutableBytes read_buffer();
+
+  asio::io_context& context() noexcept { return context_; }
+
+ private:
+  bool run_one_until(std::chrono::steady_clock::time_point deadline);
+
+  asio::io_context context_;
+  std::size_t read_buffer_size_;
+  std::unique_ptr<std::uint8_t[]> read_buffer_;
+};
+
+template <class Predicate>
+bool EventLoop::run_until(Predicate done, std::chrono::steady_clock::duration timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (!run_one_until(deadline)) return done();
+  }
+  return true;
+}
+
+}  // namespace faye::net

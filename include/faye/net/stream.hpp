@@ -1,0 +1,65 @@
+// A byte stream over a connected TCP socket: plain (TcpStream) or TLS
+// (TlsStream, in tls.hpp). The connection code is written once against this
+// interface. Every operation is non-blocking: it does what it can now and says
+// which readiness to wait for before trying again.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <system_error>
+
+#include <asio/buffer.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include "faye/bytes.hpp"
+
+namespace faye::net {
+
+using Socket = asio::ip::tcp::socket;
+
+// The readiness an operation waits for before it can make progress.
+enum class Wait { none, read, write };
+
+struct IoResult {
+  std::size_t bytes = 0;    // transferred by this call
+  Wait wait = Wait::none;   // set when the call stopped because it would block
+  std::error_code error;    // asio::error::eof for an orderly end of input
+};
+
+class Stream {
+ public:
+  explicit Stream(Socket socket);
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  virtual ~Stream();
+
+  Socket& socket() noexcept { return socket_; }
+  virtual bool is_secure() const noexcept = 0;
+
+  // Reads into `into` (plain text for TLS).
+  virtual IoResult read_some(MutableBytes into) = 0;
+  // Writes from a sequence of buffers (gathered with writev for TCP). With TLS
+  // the first buffers are encrypted; a retry after Wait::write must pass the
+  // same leading bytes again, possibly followed by more.
+  virtual IoResult write_some(std::span<const asio::const_buffer> buffers) = 0;
+  // Ends the sending direction: TLS close_notify, then TCP FIN.
+  virtual IoResult shutdown_send() = 0;
+
+ protected:
+  Socket socket_;
+};
+
+class TcpStream final : public Stream {
+ public:
+  explicit TcpStream(Socket socket) : Stream(std::move(socket)) {}
+  bool is_secure() const noexcept override { return false; }
+  IoResult read_some(MutableBytes into) override;
+  IoResult write_some(std::span<const asio::const_buffer> buffers) override;
+  IoResult shutdown_send() override;
+};
+
+// "127.0.0.1:1234" or "[::1]:1234".
+std::string to_string(const asio::ip::tcp::endpoint& endpoint);
+
+}  // namespace faye::net

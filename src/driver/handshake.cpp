@@ -1,0 +1,88 @@
+#include "faye/driver/handshake.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <array>
+#include <stdexcept>
+
+namespace faye::driver {
+namespace {
+
+// RFC 6455 1.3: the GUID appended to the key before hashing.
+constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+bool is_base64_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/';
+}
+
+}  // namespace
+
+bool is_websocket(const http::Request& request) {
+  return request.method == "GET" && request.headers.has_token("Upgrade", "websocket") &&
+         request.headers.has_token("Connection", "upgrade");
+}
+
+Protocol detect_protocol(const http::Request& request) {
+  if (request.headers.contains("Sec-WebSocket-Version")) return Protocol::hybi;
+  if (request.headers.contains("Sec-WebSocket-Key1") ||
+      request.headers.contains("Sec-WebSocket-Key2")) {
+    return Protocol::draft76;
+  }
+  // hybi-00 ... hybi-06 carried Sec-WebSocket-Key without a version; they
+  // are not spoken, and such a request is rejected as hybi rather than
+  // mistaken for draft-75.
+  if (request.headers.contains("Sec-WebSocket-Key")) return Protocol::hybi;
+  return Protocol::draft75;
+}
+
+std::string base64_encode(Bytes bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::string accept_key(std::string_view key) {
+  std::string input;
+  input.reserve(key.size() + kGuid.size());
+  input.append(key).append(kGuid);
+  std::array<unsigned char, SHA_DIGEST_LENGTH> digest{};
+  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest.data());
+  return base64_encode(digest);
+}
+
+std::string generate_key() {
+  std::array<std::uint8_t, 16> nonce{};
+  if (RAND_bytes(nonce.data(), static_cast<int>(nonce.size())) != 1) {
+    throw std::runtime_error("OpenSSL RAND_bytes failed");
+  }
+  return base64_encode(nonce);
+}
+
+bool is_valid_key(std::string_view key) {
+  // 16 bytes encode to 22 characters and "==" padding.
+  if (key.size() != 24 || key[22] != '=' || key[23] != '=') return false;
+  for (std::size_t i = 0; i < 22; ++i) {
+    if (!is_base64_char(key[i])) return false;
+  }
+  // The last character holds 2 bits of data; the other 4 must be zero for a
+  // canonical encoding: one of A, Q, g, w.
+  char last = key[21];
+  return last == 'A' || last == 'Q' || last == 'g' || last == 'w';
+}
+
+std::optional<std::string> select_protocol(std::string_view offered,
+                                           const std::vector<std::string>& supported) {
+  for (std::string_view candidate : http::split_list(offered)) {
+    for (const std::string& ours : supported) {
+      if (candidate == ours) return ours;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace faye::driver

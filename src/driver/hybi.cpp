@@ -1,0 +1,411 @@
+#include "faye/driver/hybi.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include "faye/driver/handshake.hpp"
+#include "faye/driver/random.hpp"
+#include "faye/http/response.hpp"
+
+namespace faye::driver {
+namespace {
+
+// A message that needed reassembly leaves its buffer behind; keep a small one
+// for the next, but don't let an idle connection hold a large one.
+constexpr std::size_t kRetainedBufferCapacity = 4096;
+// Small frames are assembled on the stack and written in one piece.
+constexpr std::size_t kStackFrameSize = 1024;
+// RFC 6455 5.5: a close payload is at most 125 bytes, 2 of them the code.
+constexpr std::size_t kMaxCloseReason = 123;
+
+std::string rejection(int status, std::string_view message) {
+  http::Response response;
+  response.status = status;
+  response.headers.add("Content-Type", "text/plain; charset=utf-8");
+  response.headers.add("Connection", "close");
+  if (status == 426) response.headers.add("Sec-WebSocket-Version", "13");
+  response.body.assign(message).append("\n");
+  return response.serialize();
+}
+
+// Cuts a reason to fit a close frame without splitting a UTF-8 character.
+std::string_view fit_reason(std::string_view reason) {
+  if (reason.size() <= kMaxCloseReason) return reason;
+  std::size_t end = kMaxCloseReason;
+  while (end > 0 && (static_cast<std::uint8_t>(reason[end]) & 0xC0) == 0x80) --end;
+  return reason.substr(0, end);
+}
+
+}  // namespace
+
+Hybi::Hybi(Role role, Handler& handler, Sink& sink, std::size_t max_length)
+    : Driver(handler, sink), role_(role), max_length_(max_length) {}
+
+Hybi::Hybi(const http::Request& request, Handler& handler, Sink& sink,
+           const ServerOptions& options)
+    : Hybi(Role::server, handler, sink, options.max_length) {
+  accept_request(request, options);
+}
+
+// RFC 6455 4.2.1 and 4.2.2: validate the opening handshake and prepare the
+// response, or the reason to refuse it.
+void Hybi::accept_request(const http::Request& request, const ServerOptions& options) {
+  auto reject = [&](int status, std::string message) {
+    reject_status_ = status;
+    reject_message_ = std::move(message);
+  };
+  const http::Headers& headers = request.headers;
+  std::string_view version = headers.get("Sec-WebSocket-Version").value_or("");
+  int number = 0;
+  auto [end, ec] = std::from_chars(version.data(), version.data() + version.size(), number);
+  if (ec != std::errc() || end != version.data() + version.size() ||
+      (number != 7 && number != 8 && number != 13)) {
+    // RFC 6455 4.4: answer with the versions we do speak.
+    return reject(426, "unsupported Sec-WebSocket-Version: '" + std::string(version) + "'");
+  }
+  version_ = "hybi-" + std::to_string(number);
+
+  if (request.method != "GET") return reject(400, "WebSocket handshake must use GET");
+  if (request.version_major < 1 || (request.version_major == 1 && request.version_minor < 1)) {
+    return reject(400, "WebSocket handshake requires HTTP/1.1");
+  }
+  if (!headers.has_token("Upgrade", "websocket")) {
+    return reject(400, "missing 'Upgrade: websocket'");
+  }
+  if (!headers.has_token("Connection", "upgrade")) {
+    return reject(400, "missing 'Connection: Upgrade'");
+  }
+  if (headers.get("Host").value_or("").empty()) return reject(400, "missing Host header");
+  auto key = headers.get("Sec-WebSocket-Key");
+  if (!key) return reject(400, "missing Sec-WebSocket-Key");
+  if (!is_valid_key(*key)) return reject(400, "Sec-WebSocket-Key is not base64 of 16 bytes");
+
+  http::Response response;
+  response.status = 101;
+  response.headers.add("Upgrade", "websocket");
+  response.headers.add("Connection", "Upgrade");
+  response.headers.add("Sec-WebSocket-Accept", accept_key(*key));
+  if (auto offered = headers.get_all("Sec-WebSocket-Protocol")) {
+    if (auto chosen = select_protocol(*offered, options.protocols)) {
+      protocol_ = *chosen;
+      response.headers.add("Sec-WebSocket-Protocol", protocol_);
+    }
+  }
+  for (const auto& [name, value] : options.headers) response.headers.add(name, value);
+  response_head_ = response.serialize_head();
+}
+
+void Hybi::start() {
+  if (state_ != ReadyState::connecting) return;
+  if (reject_status_ != 0) {
+    write(rejection(reject_status_, reject_message_));
+    Error error = reject_status_ == 426 ? Error::unsupported_version : Error::bad_request;
+    emit_error(error, reject_message_);
+    finish_close(close_code::protocol_error, reject_message_);
+    return;
+  }
+  write(response_head_);
+  response_head_.clear();
+  response_head_.shrink_to_fit();
+  open();
+}
+
+void Hybi::parse(MutableBytes data) {
+  if (state_ == ReadyState::open || state_ == ReadyState::closing) parse_frames(data);
+}
+
+void Hybi::parse_frames(MutableBytes data) {
+  std::size_t pos = 0;
+  const std::size_t size = data.size();
+  while (pos < size && state_ != ReadyState::closed) {
+    if (stage_ == Stage::header) {
+      const std::uint8_t* header = nullptr;
+      if (header_size_ == 0 && size - pos >= 2 &&
+          size - pos >= header_size(data[pos], data[pos + 1])) {
+        // The whole header is in this read: decode it where it lies.
+        header = data.data() + pos;
+        pos += header_size(data[pos], data[pos + 1]);
+      } else {
+        header_bytes_[header_size_++] = data[pos++];
+        if (header_size_ < 2 || header_size_ < header_size(header_bytes_[0], header_bytes_[1])) {
+          continue;
+        }
+        header = header_bytes_;
+        header_size_ = 0;
+      }
+      if (!decode_header(header, frame_)) {
+        fail(Error::protocol_error, close_code::protocol_error,
+             "frame length has its most significant bit set");
+        return;
+      }
+      if (!begin_frame()) return;
+      continue;
+    }
+
+    std::uint64_t remaining = frame_.length - frame_received_;
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, size - pos));
+    MutableBytes chunk = data.subspan(pos, n);
+    pos += n;
+    if (frame_.masked) mask_in_place(chunk, frame_.mask, frame_received_);
+    bool whole_frame = frame_received_ == 0 && n == frame_.length;
+    frame_received_ += n;
+    if (!on_payload(chunk, whole_frame)) return;
+  }
+}
+
+// Checks a decoded header against RFC 6455 5.2-5.5 and the state of the
+// message in progress. False (after failing the connection) on a violation.
+bool Hybi::begin_frame() {
+  auto protocol_error = [this](std::string_view message) {
+    fail(Error::protocol_error, close_code::protocol_error, message);
+    return false;
+  };
+  if (frame_.rsv & ~allowed_rsv_) {
+    return protocol_error("RSV bits set without a negotiated extension");
+  }
+  if (!is_known_opcode(frame_.opcode)) return protocol_error("reserved opcode");
+  if (role_ == Role::server && !frame_.masked) {
+    return protocol_error("client frames must be masked");  // RFC 6455 5.1
+  }
+  if (role_ == Role::client && frame_.masked) {
+    return protocol_error("server frames must not be masked");  // RFC 6455 5.1
+  }
+  Opcode opcode = static_cast<Opcode>(frame_.opcode);
+  if (is_control(frame_.opcode)) {
+    if (!frame_.fin) return protocol_error("control frames must not be fragmented");
+    if (frame_.length > kMaxControlPayload) {
+      return protocol_error("control frame payload exceeds 125 bytes");
+    }
+    if (opcode == Opcode::close && frame_.length == 1) {
+      return protocol_error("close frame with a one-byte payload");
+    }
+  } else {
+    if (opcode == Opcode::continuation) {
+      if (message_type_ == Opcode::continuation) {
+        return protocol_error("continuation frame with no message to continue");
+      }
+      frame_type_ = message_type_;
+    } else {
+      if (message_type_ != Opcode::continuation) {
+        return protocol_error("new data frame inside a fragmented message");
+      }
+      frame_type_ = opcode;
+      if (!frame_.fin) message_type_ = opcode;
+    }
+    // Enforced from the header, before a byte of the payload is buffered.
+    if (frame_.length > max_length_ || message_.size() + frame_.length > max_length_) {
+      fail(Error::message_too_big, close_code::too_large,
+           "message exceeds the maximum length of " + std::to_string(max_length_) + " bytes");
+      return false;
+    }
+  }
+  stage_ = Stage::payload;
+  frame_received_ = 0;
+  if (frame_.length == 0) return on_payload({}, true);
+  return true;
+}
+
+bool Hybi::on_payload(MutableBytes chunk, bool whole_frame) {
+  bool frame_done = frame_received_ == frame_.length;
+  if (is_control(frame_.opcode)) {
+    if (!whole_frame) control_.append(as_text(chunk));
+    if (!frame_done) return true;
+    stage_ = Stage::header;
+    if (whole_frame) {
+      on_control(chunk);
+    } else {
+      std::string payload = std::move(control_);
+      control_.clear();
+      on_control(as_bytes(payload));
+    }
+    return state_ != ReadyState::closed;
+  }
+
+  // Text is validated piece by piece so that a bad byte fails the
+  // connection as soon as it arrives (RFC 6455 8.1, Autobahn 6.4).
+  if (frame_type_ == Opcode::text && !utf8_.feed(chunk)) {
+    fail(Error::invalid_utf8, close_code::invalid_data, "invalid UTF-8 in text message");
+    return false;
+  }
+  bool unfragmented = whole_frame && frame_.fin && message_.empty() &&
+                      static_cast<Opcode>(frame_.opcode) != Opcode::continuation;
+  if (!unfragmented) message_.append(as_text(chunk));
+  if (!frame_done) return true;
+  stage_ = Stage::header;
+  return finish_data_frame(unfragmented ? Bytes(chunk) : Bytes(), unfragmented);
+}
+
+bool Hybi::finish_data_frame(Bytes whole_message, bool unfragmented) {
+  if (!frame_.fin) return true;
+  Opcode type = frame_type_;
+  message_type_ = Opcode::continuation;
+  if (type == Opcode::text && !utf8_.complete()) {
+    fail(Error::invalid_utf8, close_code::invalid_data, "text message ends inside a character");
+    return false;
+  }
+  utf8_.reset();
+  Message message{type == Opcode::text ? MessageType::text : MessageType::binary,
+                  unfragmented ? whole_message : as_bytes(message_)};
+  // RFC 6455 allows data after our close; the browser API drops it (HTML
+  // "WebSocket message received": only in the OPEN state).
+  if (state_ == ReadyState::open) handler_.on_message(message);
+  message_.clear();
+  if (message_.capacity() > kRetainedBufferCapacity) std::string().swap(message_);
+  return state_ != ReadyState::closed;
+}
+
+void Hybi::on_control(Bytes payload) {
+  switch (static_cast<Opcode>(frame_.opcode)) {
+    case Opcode::close:
+      on_close_frame(payload);
+      break;
+    case Opcode::ping:
+      // RFC 6455 5.5.2: answer with the same payload, unless we are closing.
+      if (state_ == ReadyState::open) {
+        send_frame(kFin | static_cast<std::uint8_t>(Opcode::pong), payload);
+        handler_.on_ping(payload);
+      }
+      break;
+    case Opcode::pong: {
+      handler_.on_pong(payload);
+      auto it = std::find_if(pings_.begin(), pings_.end(), [&](const PendingPing& ping) {
+        return as_bytes(ping.payload).size() == payload.size() &&
+               std::equal(payload.begin(), payload.end(), ping.payload.begin(), ping.payload.end(),
+                          [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); });
+      });
+      if (it != pings_.end()) {
+        auto callback = std::move(it->callback);
+        pings_.erase(it);
+        if (callback) callback();
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void Hybi::on_close_frame(Bytes payload) {
+  std::uint16_t code = close_code::no_status;
+  std::string_view reason;
+  if (payload.size() >= 2) {
+    code = static_cast<std::uint16_t>((payload[0] << 8) | payload[1]);
+    reason = as_text(payload.subspan(2));
+    if (!close_code::is_valid_on_wire(code)) {
+      fail(Error::protocol_error, close_code::protocol_error,
+           "invalid close code " + std::to_string(code));
+      return;
+    }
+    if (!is_valid_utf8(payload.subspan(2))) {
+      fail(Error::invalid_utf8, close_code::invalid_data, "close reason is not valid UTF-8");
+      return;
+    }
+  }
+  // RFC 6455 5.5.1: answer a close with a close (echoing its code), unless
+  // this one answers ours. Either way the closing handshake is complete.
+  if (state_ == ReadyState::open) send_close(code, {});
+  std::string reason_copy(reason);  // the payload may live in a buffer we reset
+  finish_close(code, reason_copy);
+}
+
+void Hybi::fail(Error error, std::uint16_t code, std::string_view message) {
+  if (state_ == ReadyState::closed) return;
+  emit_error(error, message);
+  if (state_ == ReadyState::open) send_close(code, message);
+  finish_close(code, message);
+}
+
+void Hybi::fail_handshake(Error error, std::string_view message) {
+  if (state_ == ReadyState::closed) return;
+  emit_error(error, message);
+  finish_close(close_code::protocol_error, message);
+}
+
+bool Hybi::text(std::string_view message) {
+  return frame(Opcode::text, as_bytes(message), true);
+}
+
+bool Hybi::binary(Bytes message) { return frame(Opcode::binary, message, true); }
+
+bool Hybi::frame(Opcode opcode, Bytes payload, bool fin) {
+  if (state_ != ReadyState::open || is_control(static_cast<std::uint8_t>(opcode))) return false;
+  return send_frame(static_cast<std::uint8_t>((fin ? kFin : 0) | static_cast<std::uint8_t>(opcode)),
+                    payload);
+}
+
+bool Hybi::ping(Bytes payload, std::function<void()> on_pong) {
+  if (state_ != ReadyState::open || payload.size() > kMaxControlPayload) return false;
+  if (on_pong) pings_.push_back({std::string(as_text(payload)), std::move(on_pong)});
+  return send_frame(kFin | static_cast<std::uint8_t>(Opcode::ping), payload);
+}
+
+bool Hybi::pong(Bytes payload) {
+  if (state_ != ReadyState::open || payload.size() > kMaxControlPayload) return false;
+  return send_frame(kFin | static_cast<std::uint8_t>(Opcode::pong), payload);
+}
+
+bool Hybi::close(std::uint16_t code, std::string_view reason) {
+  if (state_ == ReadyState::connecting) {
+    state_ = ReadyState::closed;
+    handler_.on_close(code, reason);
+    return true;
+  }
+  if (state_ != ReadyState::open) return false;
+  bool sendable = code == close_code::no_status || close_code::is_valid_on_wire(code);
+  if (!sendable || reason.size() > kMaxCloseReason || !is_valid_utf8(as_bytes(reason))) {
+    return false;
+  }
+  send_close(code, reason);
+  state_ = ReadyState::closing;
+  return true;
+}
+
+void Hybi::send_close(std::uint16_t code, std::string_view reason) {
+  std::uint8_t payload[2 + kMaxCloseReason];
+  std::size_t size = 0;
+  if (code != close_code::no_status) {
+    reason = fit_reason(reason);
+    payload[0] = static_cast<std::uint8_t>(code >> 8);
+    payload[1] = static_cast<std::uint8_t>(code);
+    if (!reason.empty()) std::memcpy(payload + 2, reason.data(), reason.size());
+    size = 2 + reason.size();
+  }
+  send_frame(kFin | static_cast<std::uint8_t>(Opcode::close), Bytes(payload, size));
+}
+
+bool Hybi::send_frame(std::uint8_t first_byte, Bytes payload) {
+  FrameHeader header;
+  header.fin = (first_byte & kFin) != 0;
+  header.rsv = first_byte & (kRsv1 | kRsv2 | kRsv3);
+  header.opcode = first_byte & 0x0F;
+  header.length = payload.size();
+  header.masked = role_ == Role::client;
+  if (header.masked) header.mask = random_mask();
+
+  std::uint8_t buffer[kMaxHeaderSize + kStackFrameSize];
+  std::size_t header_length = encode_header(buffer, header);
+  if (payload.size() <= kStackFrameSize) {
+    if (header.masked) {
+      mask_copy(buffer + header_length, payload.data(), payload.size(), header.mask);
+    } else if (!payload.empty()) {
+      std::memcpy(buffer + header_length, payload.data(), payload.size());
+    }
+    write(Bytes(buffer, header_length + payload.size()));
+    return true;
+  }
+  write(Bytes(buffer, header_length));
+  if (!header.masked) {
+    write(payload);
+    return true;
+  }
+  // The caller's bytes are const: mask through the stack buffer in pieces.
+  for (std::size_t offset = 0; offset < payload.size(); offset += sizeof buffer) {
+    std::size_t n = std::min(sizeof buffer, payload.size() - offset);
+    mask_copy(buffer, payload.data() + offset, n, header.mask, offset);
+    write(Bytes(buffer, n));
+  }
+  return true;
+}
+
+}  // namespace faye::driver

@@ -1,0 +1,45 @@
+#include "faye/net/event_loop.hpp"
+
+#include <asio/executor_work_guard.hpp>
+
+namespace faye::net {
+
+// Concurrency hint 1: one thread runs the loop, so Asio can drop its locks.
+EventLoop::EventLoop(Options options)
+    : context_(1), read_buffer_size_(options.read_buffer_size ? options.read_buffer_size : 1) {}
+
+EventLoop::~EventLoop() = default;
+
+std::size_t EventLoop::run() {
+  if (context_.stopped()) context_.restart();
+  return context_.run();
+}
+
+std::size_t EventLoop::run_for(std::chrono::steady_clock::duration duration) {
+  if (context_.stopped()) context_.restart();
+  return context_.run_for(duration);
+}
+
+std::size_t EventLoop::poll() {
+  if (context_.stopped()) context_.restart();
+  return context_.poll();
+}
+
+void EventLoop::stop() { context_.stop(); }
+
+bool EventLoop::run_one_until(std::chrono::steady_clock::time_point deadline) {
+  if (std::chrono::steady_clock::now() >= deadline) return false;
+  if (context_.stopped()) context_.restart();
+  // The guard keeps run_one_until() blocking while nothing is pending, so a
+  // post() from another thread is still awaited.
+  auto guard = asio::make_work_guard(context_);
+  context_.run_one_until(deadline);
+  return std::chrono::steady_clock::now() < deadline;
+}
+
+MutableBytes EventLoop::read_buffer() {
+  if (!read_buffer_) read_buffer_.reset(new std::uint8_t[read_buffer_size_]);
+  return {read_buffer_.get(), read_buffer_size_};
+}
+
+}  // namespace faye::net
