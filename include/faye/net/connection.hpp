@@ -35,6 +35,17 @@
 
 namespace faye::net {
 
+struct ConnectionOptions {
+  // Closes the connection with faye::Error::write_buffer_full when the
+  // queued bytes would exceed this. 0: no limit.
+  std::size_t write_buffer_limit = 0;
+  // How long close() may take to flush, send FIN and see the peer's FIN.
+  std::chrono::milliseconds linger_timeout{5000};
+  // Owned strings at least this long are sent from their own storage.
+  std::size_t gather_threshold = 16 * 1024;
+};
+
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   class Handler {
@@ -54,15 +65,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ~Handler() = default;
   };
 
-  struct Options {
-    // Closes the connection with faye::Error::write_buffer_full when the
-    // queued bytes would exceed this. 0: no limit.
-    std::size_t write_buffer_limit = 0;
-    // How long close() may take to flush, send FIN and see the peer's FIN.
-    std::chrono::milliseconds linger_timeout{5000};
-    // Owned strings at least this long are sent from their own storage.
-    std::size_t gather_threshold = 16 * 1024;
-  };
+  using Options = ConnectionOptions;
 
   // Counters for tests and benchmarks.
   struct Stats {
@@ -74,21 +77,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
 
   static std::shared_ptr<Connection> create(EventLoop& loop, std::unique_ptr<Stream> stream,
-                                            Options options);
-  static std::shared_ptr<Connection> create(EventLoop& loop, std::unique_ptr<Stream> stream) {
-    return create(loop, std::move(stream), Options{});
-  }
+                                            Options options = {});
   // Takes over a connected TCP socket from another server (a descriptor the
   // caller no longer uses) along with the bytes it had already read past the
   // point of hand-off; those bytes come first through on_data. Returns null and
   // sets `ec` when the descriptor is not a usable socket.
   static std::shared_ptr<Connection> adopt(EventLoop& loop, Socket::native_handle_type handle,
                                            Bytes already_read, std::error_code& ec,
-                                           Options options);
-  static std::shared_ptr<Connection> adopt(EventLoop& loop, Socket::native_handle_type handle,
-                                           Bytes already_read, std::error_code& ec) {
-    return adopt(loop, handle, already_read, ec, Options{});
-  }
+                                           Options options = {});
   // Same, for a socket already on this loop's io_context.
   static std::shared_ptr<Connection> adopt(EventLoop& loop, Socket socket, Bytes already_read,
                                            Options options = {});
@@ -141,7 +137,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(EventLoop& loop, std::unique_ptr<Stream> stream, Options options);
 
   void read_now();
-  void wait_readable();
+  void wait_readable(Wait wait);
   void on_read_error(std::error_code ec);
   void schedule_flush();
   void flush();

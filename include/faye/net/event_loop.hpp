@@ -71,7 +71,9 @@ class EventLoop {
     }
   }
   // True while the calling thread is inside one of this loop's run functions.
-  bool on_loop_thread() const noexcept { return context_.get_executor().running_in_this_thread(); }
+  bool on_loop_thread() const noexcept {
+    return const_cast<asio::io_context&>(context_).get_executor().running_in_this_thread();
+  }
 
   // The read buffer shared by the loop's connections, allocated on first use.
   // Its content is only valid during the callback it was passed to.

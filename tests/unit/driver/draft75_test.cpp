@@ -306,7 +306,7 @@ TYPED_TEST(DraftProtocol, CloseClosesAtOnce) {
   EXPECT_EQ(this->sink.take(), TypeParam::closing_frame());
 
   EXPECT_FALSE(this->driver->close());
-  EXPECT_EQ(this->sink.writes, TypeParam::closing_frame().empty() ? 0u : 1u);
+  EXPECT_EQ(this->sink.writes, 0u);
   EXPECT_EQ(this->handler.events, Events{"close:1000:"});
 }
 

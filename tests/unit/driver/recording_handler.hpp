@@ -71,8 +71,11 @@ class StringSink : public Sink {
     bytes.append(as_text(data));
     ++writes;
   }
-  // Returns what was written since the last call.
-  std::string take() { return std::exchange(bytes, {}); }
+  // Returns what was written since the last call, and starts counting anew.
+  std::string take() {
+    writes = 0;
+    return std::exchange(bytes, {});
+  }
 };
 
 // Builds a byte string from numbers: bytes({0x00, 'H', 0xFF}).

@@ -1,0 +1,63 @@
+// Accepts TCP connections (IPv4 or IPv6), optionally completes their TLS
+// handshake, and hands over ready Connections.
+//
+// For several threads each running its own loop on one port, give every
+// thread a Listener with `reuse_port = true`: the kernel spreads connections.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "faye/net/connection.hpp"
+#include "faye/net/tls.hpp"
+
+namespace faye::net {
+
+class EventLoop;
+
+struct ListenOptions {
+  std::string host = "0.0.0.0";  // "0.0.0.0", "::", "127.0.0.1", "::1", "localhost", ...
+  std::uint16_t port = 0;        // 0: any free port, see Listener::port()
+  int backlog = 511;
+  bool reuse_port = false;       // SO_REUSEPORT
+  TlsContext tls;                // null: plain TCP; see make_server_context()
+  std::chrono::milliseconds handshake_timeout{10'000};  // TLS only
+  Connection::Options connection;
+};
+
+class Listener {
+ public:
+  // A new connection, not yet started: set its handler, then start() it.
+  using AcceptHandler = std::function<void(std::shared_ptr<Connection>)>;
+  // Failures that do not stop the listener: failed TLS handshakes, and
+  // accept() errors such as running out of descriptors (accepting pauses
+  // briefly, then resumes).
+  using ErrorHandler = std::function<void(std::error_code)>;
+
+  explicit Listener(EventLoop& loop);
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  ~Listener();  // stops
+
+  // Binds, listens and starts accepting. Errors name the failing step in
+  // `what` when given ("bind 0.0.0.0:80: Permission denied").
+  std::error_code listen(ListenOptions options, AcceptHandler on_accept,
+                         ErrorHandler on_error = {}, std::string* what = nullptr);
+  // Stops accepting and closes the listening socket; connections already
+  // handed over are unaffected; TLS handshakes in progress are abandoned.
+  void stop();
+
+  std::uint16_t port() const noexcept;
+  // "0.0.0.0:9292", "[::1]:9292".
+  std::string local_endpoint() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace faye::net

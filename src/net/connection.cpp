@@ -1,0 +1,355 @@
+#include "faye/net/connection.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include <asio/error.hpp>
+
+#include "faye/error.hpp"
+
+namespace faye::net {
+
+std::shared_ptr<Connection> Connection::create(EventLoop& loop, std::unique_ptr<Stream> stream,
+                                               Options options) {
+  return std::shared_ptr<Connection>(new Connection(loop, std::move(stream), options));
+}
+
+std::shared_ptr<Connection> Connection::adopt(EventLoop& loop, Socket::native_handle_type handle,
+                                              Bytes already_read, std::error_code& ec,
+                                              Options options) {
+  ec.clear();
+  // The address family decides the protocol object Asio needs to assign().
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (::getsockname(handle, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    ec = std::error_code(errno, std::system_category());
+    return nullptr;
+  }
+  int type = 0;
+  socklen_t type_length = sizeof type;
+  if (::getsockopt(handle, SOL_SOCKET, SO_TYPE, &type, &type_length) != 0 || type != SOCK_STREAM ||
+      (address.ss_family != AF_INET && address.ss_family != AF_INET6)) {
+    ec = std::make_error_code(std::errc::not_supported);
+    return nullptr;
+  }
+  Socket socket(loop.context());
+  socket.assign(address.ss_family == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), handle,
+                ec);
+  if (ec) return nullptr;
+  return adopt(loop, std::move(socket), already_read, options);
+}
+
+std::shared_ptr<Connection> Connection::adopt(EventLoop& loop, Socket socket, Bytes already_read,
+                                              Options options) {
+  std::error_code ignored;
+  socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  auto connection = create(loop, std::make_unique<TcpStream>(std::move(socket)), options);
+  connection->pending_input_.assign(as_text(already_read));
+  return connection;
+}
+
+Connection::Connection(EventLoop& loop, std::unique_ptr<Stream> stream, Options options)
+    : loop_(loop), stream_(std::move(stream)), options_(options), linger_(loop) {
+  secure_ = stream_->is_secure();
+  std::error_code ec;
+  const auto endpoint = stream_->socket().remote_endpoint(ec);
+  if (!ec) remote_endpoint_ = to_string(endpoint);
+}
+
+Connection::~Connection() = default;
+
+Socket::native_handle_type Connection::native_handle() noexcept {
+  return stream_->socket().native_handle();
+}
+
+void Connection::start() {
+  if (started_ || state_ == State::closed) return;
+  started_ = true;
+  // Read before waiting: Asio's epoll reactor is edge-triggered, so bytes that
+  // arrived before the first wait would raise no event of their own.
+  read_posted_ = true;
+  loop_.post([self = shared_from_this()] {
+    self->read_posted_ = false;
+    self->read_now();
+  });
+}
+
+void Connection::read_now() {
+  if (state_ == State::closed || read_waiting_ || !started_) return;
+  if (paused_ && state_ == State::open) return;
+  auto self = shared_from_this();  // the handler may drop the last owner in on_data
+  const MutableBytes buffer = loop_.read_buffer();
+  std::size_t filled = 0;
+  bool more = false;
+  Wait wait = Wait::none;
+  std::error_code error;
+  if (!pending_input_.empty()) {
+    filled = std::min(pending_input_.size(), buffer.size());
+    std::memcpy(buffer.data(), pending_input_.data(), filled);
+    pending_input_.erase(0, filled);
+    more = true;
+  } else {
+    // Until the socket would block: with edge-triggered readiness, stopping
+    // earlier could leave bytes behind that no event announces.
+    for (;;) {
+      const IoResult result = stream_->read_some(buffer.subspan(filled));
+      ++stats_.read_calls;
+      filled += result.bytes;
+      stats_.bytes_read += result.bytes;
+      if (result.error) {
+        error = result.error;
+        break;
+      }
+      if (result.wait != Wait::none) {
+        wait = result.wait;
+        break;
+      }
+      if (result.bytes == 0) {
+        error = asio::error::eof;
+        break;
+      }
+      if (filled == buffer.size()) {
+        more = true;
+        break;
+      }
+    }
+  }
+  if (filled > 0 && state_ == State::open && handler_) {
+    in_read_batch_ = true;
+    handler_->on_data(buffer.first(filled));
+    in_read_batch_ = false;
+  }
+  if (state_ == State::closed) return;
+  if (error) {
+    on_read_error(error);
+  } else if (more) {
+    // A full buffer: let the loop's other connections run, then continue.
+    // Posted rather than waited for, because TLS may hold decrypted input
+    // that no readiness event would announce.
+    if (!read_posted_) {
+      read_posted_ = true;
+      loop_.post([self] {
+        self->read_posted_ = false;
+        self->read_now();
+      });
+    }
+  } else {
+    wait_readable(wait);
+  }
+  // The cork: one flush for everything the batch produced.
+  if (state_ != State::closed && !flush_posted_) flush();
+}
+
+void Connection::wait_readable(Wait wait) {
+  if (read_waiting_ || state_ == State::closed) return;
+  if (paused_ && state_ == State::open) return;
+  read_waiting_ = true;
+  // Wait::write here means TLS needs to send before it can read on.
+  const auto what = wait == Wait::write ? Socket::wait_write : Socket::wait_read;
+  stream_->socket().async_wait(what, [self = shared_from_this()](const std::error_code& ec) {
+    self->read_waiting_ = false;
+    if (self->state_ == State::closed) return;
+    if (ec) return self->on_read_error(ec);
+    self->read_now();
+  });
+}
+
+void Connection::on_read_error(std::error_code ec) {
+  if (ec == asio::error::eof) {
+    eof_received_ = true;
+    if (state_ == State::open) {
+      begin_close(ec);
+    } else if (state_ == State::lingering) {
+      finish(close_reason_);
+    }
+    return;
+  }
+  // After our FIN, the exchange is complete whatever the peer does.
+  finish(state_ == State::lingering ? close_reason_ : ec);
+}
+
+bool Connection::write(Bytes data) {
+  if (state_ != State::open) return false;
+  if (data.empty()) return true;
+  if (options_.write_buffer_limit && buffered_ + data.size() > options_.write_buffer_limit) {
+    finish(Error::write_buffer_full);
+    return false;
+  }
+  if (queue_.empty() || !queue_.back().appendable) queue_.push_back({std::string(), true});
+  queue_.back().data.append(reinterpret_cast<const char*>(data.data()), data.size());
+  buffered_ += data.size();
+  schedule_flush();
+  return true;
+}
+
+bool Connection::write(std::string&& owned) {
+  if (owned.size() < options_.gather_threshold) return write(as_bytes(owned));
+  if (state_ != State::open) return false;
+  if (options_.write_buffer_limit && buffered_ + owned.size() > options_.write_buffer_limit) {
+    finish(Error::write_buffer_full);
+    return false;
+  }
+  buffered_ += owned.size();
+  queue_.push_back({std::move(owned), false});
+  schedule_flush();
+  return true;
+}
+
+void Connection::schedule_flush() {
+  // During a read batch the flush comes at its end; while the socket pushes
+  // back, writability triggers it.
+  if (in_read_batch_ || flush_posted_ || write_waiting_ || state_ == State::closed) return;
+  flush_posted_ = true;
+  loop_.post([self = shared_from_this()] {
+    self->flush_posted_ = false;
+    self->flush();
+  });
+}
+
+void Connection::flush() {
+  if (state_ == State::closed || write_waiting_) return;
+  if (!queue_.empty()) {
+    ++stats_.flushes;
+    // 64 buffers per writev: far below IOV_MAX, plenty for one turn's output.
+    std::array<asio::const_buffer, 64> buffers;
+    while (!queue_.empty()) {
+      std::size_t count = 0;
+      for (auto it = queue_.begin(); it != queue_.end() && count < buffers.size(); ++it) {
+        const std::size_t offset = count == 0 ? front_offset_ : 0;
+        buffers[count++] = asio::buffer(it->data.data() + offset, it->data.size() - offset);
+      }
+      const IoResult result = stream_->write_some({buffers.data(), count});
+      ++stats_.write_calls;
+      consume(result.bytes);
+      if (result.error) return finish(result.error);
+      if (result.wait != Wait::none || result.bytes == 0) {
+        pushed_back_ = true;
+        return wait_writable(result.wait == Wait::read ? Wait::read : Wait::write);
+      }
+    }
+  }
+  if (pushed_back_) {
+    pushed_back_ = false;
+    if (state_ == State::open && handler_) {
+      handler_->on_drain();
+      if (state_ == State::closed) return;
+    }
+  }
+  if (state_ == State::closing && queue_.empty()) shutdown_send();
+}
+
+void Connection::consume(std::size_t bytes) {
+  buffered_ -= bytes;
+  stats_.bytes_written += bytes;
+  while (bytes > 0) {
+    const std::size_t left = queue_.front().data.size() - front_offset_;
+    if (bytes < left) {
+      front_offset_ += bytes;
+      return;
+    }
+    bytes -= left;
+    queue_.pop_front();
+    front_offset_ = 0;
+  }
+}
+
+void Connection::wait_writable(Wait wait) {
+  write_waiting_ = true;
+  // Wait::read: TLS must receive (a handshake message) before it can send.
+  const auto what = wait == Wait::read ? Socket::wait_read : Socket::wait_write;
+  stream_->socket().async_wait(what, [self = shared_from_this()](const std::error_code& ec) {
+    self->write_waiting_ = false;
+    if (self->state_ == State::closed) return;
+    if (ec) return self->finish(self->state_ == State::lingering ? self->close_reason_ : ec);
+    self->flush();
+  });
+}
+
+void Connection::pause_reading() { paused_ = true; }
+
+void Connection::resume_reading() {
+  if (!paused_) return;
+  paused_ = false;
+  if (!started_ || state_ == State::closed || read_waiting_ || read_posted_) return;
+  // Read before waiting again (edge-triggered readiness, see start()).
+  read_posted_ = true;
+  loop_.post([self = shared_from_this()] {
+    self->read_posted_ = false;
+    self->read_now();
+  });
+}
+
+void Connection::close() { begin_close({}); }
+
+void Connection::begin_close(std::error_code reason) {
+  if (state_ != State::open) return;
+  state_ = State::closing;
+  close_reason_ = reason;
+  linger_.start(options_.linger_timeout, [weak = weak_from_this()] {
+    if (auto self = weak.lock()) {
+      // Everything sent and only the peer's FIN missing is still a clean close.
+      self->finish(self->queue_.empty() ? self->close_reason_
+                                        : std::error_code(asio::error::timed_out));
+    }
+  });
+  if (!write_waiting_) {
+    if (in_read_batch_) return;  // the end of the batch flushes and shuts down
+    if (!flush_posted_) {
+      flush_posted_ = true;
+      loop_.post([self = shared_from_this()] {
+        self->flush_posted_ = false;
+        self->flush();
+      });
+    }
+  }
+}
+
+void Connection::shutdown_send() {
+  const IoResult result = stream_->shutdown_send();
+  if (result.wait != Wait::none) return wait_writable(result.wait);
+  state_ = State::lingering;
+  if (result.error || eof_received_ || !started_) return finish(close_reason_);
+  // Keep reading (and discarding) until the peer's FIN: closing with unread
+  // input would make the kernel send RST, which can destroy our last bytes
+  // before the peer reads them.
+  if (!read_waiting_ && !read_posted_) {
+    read_posted_ = true;
+    loop_.post([self = shared_from_this()] {
+      self->read_posted_ = false;
+      self->read_now();
+    });
+  }
+}
+
+void Connection::abort() {
+  if (state_ == State::closed) return;
+  // SO_LINGER 0: close() sends RST and leaves no TIME_WAIT behind.
+  std::error_code ignored;
+  stream_->socket().set_option(asio::socket_base::linger(true, 0), ignored);
+  finish(asio::error::operation_aborted);
+}
+
+void Connection::finish(std::error_code ec) {
+  if (state_ == State::closed) return;
+  state_ = State::closed;
+  linger_.cancel();
+  // Pending waits complete with operation_aborted and find the state closed.
+  std::error_code ignored;
+  stream_->socket().close(ignored);
+  queue_.clear();
+  front_offset_ = 0;
+  buffered_ = 0;
+  pending_input_.clear();
+  // Always from the loop, never from inside write()/abort()/on_data.
+  loop_.post([self = shared_from_this(), ec] {
+    Handler* handler = self->handler_;
+    self->handler_ = nullptr;
+    if (handler) handler->on_closed(ec);
+  });
+}
+
+}  // namespace faye::net

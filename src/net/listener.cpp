@@ -1,0 +1,149 @@
+#include "faye/net/listener.hpp"
+
+#include <sys/socket.h>
+
+#include <asio/error.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include "faye/net/event_loop.hpp"
+#include "faye/net/timer.hpp"
+
+namespace faye::net {
+
+struct Listener::State : std::enable_shared_from_this<Listener::State> {
+  explicit State(EventLoop& loop) : loop(loop), acceptor(loop.context()), retry(loop) {}
+
+  void accept() {
+    // The generation tells a completion of this listen() from one aborted by
+    // stop() and delivered after a new listen().
+    acceptor.async_accept(
+        [self = shared_from_this(), generation = generation](const std::error_code& ec,
+                                                             Socket socket) {
+          if (!self->running || generation != self->generation) return;
+          if (ec) return self->on_accept_error(ec);
+          self->on_socket(std::move(socket));
+          self->accept();
+        });
+  }
+
+  void on_accept_error(const std::error_code& ec) {
+    report(ec);
+    // Out of descriptors or memory: accepting again at once would spin, so
+    // give the server a moment to release some.
+    if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+        ec == asio::error::no_memory || ec == std::errc::too_many_files_open_in_system) {
+      retry.start(std::chrono::milliseconds(100), [weak = weak_from_this()] {
+        if (auto self = weak.lock(); self && self->running) self->accept();
+      });
+      return;
+    }
+    accept();
+  }
+
+  void on_socket(Socket socket) {
+    std::error_code ignored;
+    // WebSocket frames are small and latency matters: no Nagle delay.
+    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    if (!options.tls) {
+      on_accept(Connection::create(loop, std::make_unique<TcpStream>(std::move(socket)),
+                                   options.connection));
+      return;
+    }
+    std::error_code ec;
+    auto stream =
+        TlsStream::create(std::move(socket), options.tls, TlsStream::Role::server, {}, ec);
+    if (!stream) return report(ec);
+    async_handshake(loop, std::move(stream), options.handshake_timeout,
+                    [weak = weak_from_this()](std::error_code ec, std::unique_ptr<TlsStream> tls) {
+                      auto self = weak.lock();
+                      if (!self || !self->running) return;
+                      if (ec) return self->report(ec);
+                      self->on_accept(
+                          Connection::create(self->loop, std::move(tls), self->options.connection));
+                    });
+  }
+
+  void report(const std::error_code& ec) {
+    if (on_error) on_error(ec);
+  }
+
+  EventLoop& loop;
+  asio::ip::tcp::acceptor acceptor;
+  Timer retry;
+  ListenOptions options;
+  AcceptHandler on_accept;
+  ErrorHandler on_error;
+  std::uint64_t generation = 0;
+  bool running = false;
+};
+
+Listener::Listener(EventLoop& loop) : state_(std::make_shared<State>(loop)) {}
+
+Listener::~Listener() { stop(); }
+
+std::error_code Listener::listen(ListenOptions options, AcceptHandler on_accept,
+                                 ErrorHandler on_error, std::string* what) {
+  stop();
+  State& state = *state_;
+  const auto fail = [&](std::string_view step, const std::error_code& ec) {
+    if (what) *what = std::string(step) + ' ' + options.host + ':' + std::to_string(options.port) +
+                      ": " + ec.message();
+    std::error_code ignored;
+    state.acceptor.close(ignored);
+    return ec;
+  };
+  std::error_code ec;
+  // Resolved synchronously: listening happens once, at start-up, and a name
+  // such as "localhost" must not need a running loop.
+  asio::ip::tcp::resolver resolver(state.loop.context());
+  const auto results = resolver.resolve(options.host, std::to_string(options.port),
+                                        asio::ip::tcp::resolver::passive |
+                                            asio::ip::tcp::resolver::numeric_service,
+                                        ec);
+  if (ec) return fail("resolve", ec);
+  if (results.empty()) return fail("resolve", asio::error::host_not_found);
+  const asio::ip::tcp::endpoint endpoint = results.begin()->endpoint();
+  if (state.acceptor.open(endpoint.protocol(), ec)) return fail("socket", ec);
+  if (state.acceptor.set_option(asio::socket_base::reuse_address(true), ec)) {
+    return fail("SO_REUSEADDR", ec);
+  }
+  if (options.reuse_port) {
+    const int on = 1;
+    if (::setsockopt(state.acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) !=
+        0) {
+      return fail("SO_REUSEPORT", std::error_code(errno, std::system_category()));
+    }
+  }
+  if (state.acceptor.bind(endpoint, ec)) return fail("bind", ec);
+  if (state.acceptor.listen(options.backlog, ec)) return fail("listen", ec);
+  state.options = std::move(options);
+  state.on_accept = std::move(on_accept);
+  state.on_error = std::move(on_error);
+  state.running = true;
+  state.accept();
+  return {};
+}
+
+void Listener::stop() {
+  State& state = *state_;
+  if (!state.running && !state.acceptor.is_open()) return;
+  state.running = false;
+  ++state.generation;
+  state.retry.cancel();
+  std::error_code ignored;
+  state.acceptor.close(ignored);
+}
+
+std::uint16_t Listener::port() const noexcept {
+  std::error_code ec;
+  const auto endpoint = state_->acceptor.local_endpoint(ec);
+  return ec ? 0 : endpoint.port();
+}
+
+std::string Listener::local_endpoint() const {
+  std::error_code ec;
+  const auto endpoint = state_->acceptor.local_endpoint(ec);
+  return ec ? std::string() : to_string(endpoint);
+}
+
+}  // namespace faye::net
