@@ -137,13 +137,16 @@ void Draft75::parse_text(Bytes data, std::size_t& offset) {
   std::size_t size = end ? static_cast<std::size_t>(end - begin) : available;
 
   // Checked before anything is kept: a message over the limit fails as soon
-  // as its excess arrives, and the buffer never exceeds max_length.
-  if (size > max_length_ - buffer_.size()) {
-    return fail(Error::message_too_big, close_code::too_large, "message exceeds max_length");
-  }
-  Bytes piece(begin, size);
+  // as its excess arrives, and the buffer never exceeds max_length. The part
+  // within the limit is validated first so that the error reported is the
+  // one at the earliest byte, however the input was split.
+  std::size_t allowed = max_length_ - buffer_.size();
+  Bytes piece(begin, std::min(size, allowed));
   if (!utf8_.feed(piece)) {
     return fail(Error::invalid_utf8, close_code::invalid_data, "invalid UTF-8 in text message");
+  }
+  if (size > allowed) {
+    return fail(Error::message_too_big, close_code::too_large, "message exceeds max_length");
   }
   offset += size;
   if (end == nullptr) {

@@ -103,10 +103,10 @@ std::error_code Listener::listen(ListenOptions options, AcceptHandler on_accept,
   if (ec) return fail("resolve", ec);
   if (results.empty()) return fail("resolve", asio::error::host_not_found);
   const asio::ip::tcp::endpoint endpoint = results.begin()->endpoint();
-  if (state.acceptor.open(endpoint.protocol(), ec)) return fail("socket", ec);
-  if (state.acceptor.set_option(asio::socket_base::reuse_address(true), ec)) {
-    return fail("SO_REUSEADDR", ec);
-  }
+  state.acceptor.open(endpoint.protocol(), ec);
+  if (ec) return fail("socket", ec);
+  state.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec) return fail("SO_REUSEADDR", ec);
   if (options.reuse_port) {
     const int on = 1;
     if (::setsockopt(state.acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) !=
@@ -114,8 +114,10 @@ std::error_code Listener::listen(ListenOptions options, AcceptHandler on_accept,
       return fail("SO_REUSEPORT", std::error_code(errno, std::system_category()));
     }
   }
-  if (state.acceptor.bind(endpoint, ec)) return fail("bind", ec);
-  if (state.acceptor.listen(options.backlog, ec)) return fail("listen", ec);
+  state.acceptor.bind(endpoint, ec);
+  if (ec) return fail("bind", ec);
+  state.acceptor.listen(options.backlog, ec);
+  if (ec) return fail("listen", ec);
   state.options = std::move(options);
   state.on_accept = std::move(on_accept);
   state.on_error = std::move(on_error);

@@ -1,6 +1,9 @@
 #include "faye/net/tls.hpp"
 
+#include <sys/socket.h>
+
 #include <cerrno>
+#include <cstdint>
 
 #include <asio/error.hpp>
 #include <asio/ip/address.hpp>
@@ -44,6 +47,49 @@ bool configure_common(asio::ssl::context& context, std::error_code& ec) {
   return true;
 }
 
+// A socket BIO that sends with MSG_NOSIGNAL: OpenSSL's own uses write(),
+// which raises SIGPIPE when the peer has reset the connection.
+int bio_write(BIO* bio, const char* data, int size) {
+  BIO_clear_retry_flags(bio);
+  const int fd = static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(bio)));
+  const ssize_t n = ::send(fd, data, static_cast<std::size_t>(size), MSG_NOSIGNAL);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    BIO_set_retry_write(bio);
+  }
+  return static_cast<int>(n);
+}
+
+int bio_read(BIO* bio, char* data, int size) {
+  BIO_clear_retry_flags(bio);
+  const int fd = static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(bio)));
+  const ssize_t n = ::recv(fd, data, static_cast<std::size_t>(size), 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    BIO_set_retry_read(bio);
+  }
+  return static_cast<int>(n);
+}
+
+long bio_ctrl(BIO*, int command, long, void*) { return command == BIO_CTRL_FLUSH ? 1 : 0; }
+
+int bio_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+BIO* new_socket_bio(int fd) {
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "faye socket");
+    BIO_meth_set_write(m, bio_write);
+    BIO_meth_set_read(m, bio_read);
+    BIO_meth_set_ctrl(m, bio_ctrl);
+    BIO_meth_set_create(m, bio_create);
+    return m;
+  }();
+  BIO* bio = BIO_new(method);
+  if (bio) BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(fd)));
+  return bio;
+}
+
 }  // namespace
 
 const std::error_category& tls_verify_category() noexcept {
@@ -59,11 +105,11 @@ TlsContext make_server_context(const TlsServerConfig& config, std::error_code& e
     if (what) *what = "TLS context: " + ec.message();
     return nullptr;
   }
-  if (context->use_certificate_chain_file(config.cert_file, ec)) {
+  if ((context->use_certificate_chain_file(config.cert_file, ec), ec)) {
     describe(what, "cert_file", config.cert_file, ec);
     return nullptr;
   }
-  if (context->use_private_key_file(config.key_file, asio::ssl::context::pem, ec)) {
+  if ((context->use_private_key_file(config.key_file, asio::ssl::context::pem, ec), ec)) {
     describe(what, "key_file", config.key_file, ec);
     return nullptr;
   }
@@ -82,25 +128,25 @@ TlsContext make_client_context(const TlsClientConfig& config, std::error_code& e
     context->set_verify_mode(asio::ssl::verify_none, ec);
   } else {
     context->set_verify_mode(asio::ssl::verify_peer, ec);
-    if (!config.ca_file.empty() && context->load_verify_file(config.ca_file, ec)) {
+    if (!config.ca_file.empty() && (context->load_verify_file(config.ca_file, ec), ec)) {
       describe(what, "ca_file", config.ca_file, ec);
       return nullptr;
     }
-    if (!config.ca_dir.empty() && context->add_verify_path(config.ca_dir, ec)) {
+    if (!config.ca_dir.empty() && (context->add_verify_path(config.ca_dir, ec), ec)) {
       describe(what, "ca_dir", config.ca_dir, ec);
       return nullptr;
     }
-    if (config.ca_file.empty() && config.ca_dir.empty() && context->set_default_verify_paths(ec)) {
+    if (config.ca_file.empty() && config.ca_dir.empty() && (context->set_default_verify_paths(ec), ec)) {
       if (what) *what = "default trust store: " + ec.message();
       return nullptr;
     }
   }
-  if (!config.cert_file.empty() && context->use_certificate_chain_file(config.cert_file, ec)) {
+  if (!config.cert_file.empty() && (context->use_certificate_chain_file(config.cert_file, ec), ec)) {
     describe(what, "cert_file", config.cert_file, ec);
     return nullptr;
   }
   if (!config.key_file.empty() &&
-      context->use_private_key_file(config.key_file, asio::ssl::context::pem, ec)) {
+      (context->use_private_key_file(config.key_file, asio::ssl::context::pem, ec), ec)) {
     describe(what, "key_file", config.key_file, ec);
     return nullptr;
   }
@@ -122,8 +168,10 @@ std::unique_ptr<TlsStream> TlsStream::create(Socket socket, const TlsContext& co
   // idle connections small.
   SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                         SSL_MODE_RELEASE_BUFFERS);
-  // The socket BIO does not own the descriptor: the asio socket closes it.
-  bool ok = SSL_set_fd(ssl, static_cast<int>(socket.native_handle())) == 1;
+  // The BIO does not own the descriptor: the asio socket closes it.
+  BIO* bio = new_socket_bio(static_cast<int>(socket.native_handle()));
+  bool ok = bio != nullptr;
+  if (ok) SSL_set_bio(ssl, bio, bio);
   if (role == Role::server) {
     SSL_set_accept_state(ssl);
   } else {

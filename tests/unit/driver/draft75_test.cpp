@@ -260,6 +260,18 @@ TYPED_TEST(DraftProtocol, FailsAsSoonAsAMessageExceedsMaxLength) {
   EXPECT_EQ(this->sink.bytes, TypeParam::closing_frame());
 }
 
+TYPED_TEST(DraftProtocol, ReportsTheEarliestFaultWhateverTheSplit) {
+  // Bad UTF-8 within the limit comes before the byte that exceeds it, so it
+  // is the fault reported even when both arrive in one packet.
+  this->options.max_length = 3;
+  this->open();
+  this->parse(bytes({0x00, 'a', 0xC0, 'b', 'c', 'd', 'e'}));
+  EXPECT_EQ(this->handler.error, Error::invalid_utf8);
+  this->open();
+  this->parse(bytes({0x00, 'a', 'b', 'c', 'd', 0xC0}));
+  EXPECT_EQ(this->handler.error, Error::message_too_big);
+}
+
 TYPED_TEST(DraftProtocol, MaxLengthDoesNotLimitSkippedFrames) {
   this->options.max_length = 5;
   this->open();

@@ -33,5 +33,30 @@ TEST(Headers, SplitsListsSkippingEmptyElements) {
   EXPECT_EQ(parts[2], "c");
 }
 
+TEST(Headers, KeepsArrivalOrderAndRemovesEveryInstance) {
+  Headers headers;
+  headers.add("B", "1");
+  headers.add("A", "2");
+  headers.add("b", "3");
+  EXPECT_EQ(headers.begin()->first, "B");
+  EXPECT_EQ(headers.get("b"), "1");
+  headers.remove("B");
+  EXPECT_EQ(headers.size(), 1u);
+  EXPECT_FALSE(headers.contains("b"));
+  EXPECT_FALSE(headers.get_all("b"));
+}
+
+TEST(Headers, ComparesAsciiCaseInsensitivelyOnly) {
+  EXPECT_TRUE(iequals("Sec-WebSocket-Key", "sec-websocket-key"));
+  EXPECT_FALSE(iequals("key", "keys"));
+  EXPECT_FALSE(iequals("\xc3\x89", "\xc3\xa9"));
+  EXPECT_TRUE(iequals("", ""));
+}
+
+TEST(Headers, SplitsAnEmptyListIntoNothing) {
+  EXPECT_TRUE(split_list("").empty());
+  EXPECT_TRUE(split_list(" , ,").empty());
+}
+
 }  // namespace
 }  // namespace faye::http

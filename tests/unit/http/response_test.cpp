@@ -25,8 +25,11 @@ TEST(Response, AddsNoLengthWhereABodyIsForbidden) {
   Response upgrade{101, {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}}, ""};
   EXPECT_EQ(upgrade.serialize_head(),
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
-  EXPECT_EQ(Response{204}.serialize_head(), "HTTP/1.1 204 No Content\r\n\r\n");
-  EXPECT_EQ(Response{304}.serialize_head(), "HTTP/1.1 304 Not Modified\r\n\r\n");
+  Response empty;
+  empty.status = 204;
+  EXPECT_EQ(empty.serialize_head(), "HTTP/1.1 204 No Content\r\n\r\n");
+  empty.status = 304;
+  EXPECT_EQ(empty.serialize_head(), "HTTP/1.1 304 Not Modified\r\n\r\n");
 }
 
 TEST(Response, HasAReasonForEveryStatusTheParserAnswers) {

@@ -1,0 +1,281 @@
+#include "faye/net/connection.hpp"
+
+#include <atomic>
+#include <thread>
+
+#include <asio/error.hpp>
+#include <gtest/gtest.h>
+
+#include "faye/error.hpp"
+#include "unit/net/net_test_support.hpp"
+
+namespace faye::net {
+namespace {
+
+using namespace test;
+
+// A handler that echoes what it receives on its connection.
+struct Echo final : Connection::Handler {
+  void on_data(MutableBytes data) override { connection->write(Bytes(data)); }
+  void on_closed(std::error_code ec) override { closed = ec; }
+  std::shared_ptr<Connection> connection;
+  std::optional<std::error_code> closed;
+};
+
+void expect_echo(const char* host) {
+  EventLoop loop;
+  Pair pair(loop, host);
+  ASSERT_TRUE(pair.server && pair.client);
+  Echo echo;
+  echo.connection = pair.server;
+  pair.server->set_handler(&echo);
+  pair.client->write(std::string_view("hello, "));
+  pair.client->write(std::string_view("world"));
+  EXPECT_TRUE(loop.run_until([&] { return pair.client_events.received.size() == 12; }, kDeadline));
+  EXPECT_EQ(pair.client_events.received, "hello, world");
+  EXPECT_FALSE(pair.client->is_secure());
+  EXPECT_EQ(pair.client->remote_endpoint().rfind(host[0] == ':' ? "[::1]:" : "127.0.0.1:", 0), 0u)
+      << pair.client->remote_endpoint();
+}
+
+TEST(NetConnection, EchoesOverIPv4) { expect_echo("127.0.0.1"); }
+
+TEST(NetConnection, EchoesOverIPv6) { expect_echo("::1"); }
+
+TEST(NetConnection, LargeWritesArriveIntact) {
+  EventLoop loop;
+  Pair pair(loop);
+  ASSERT_TRUE(pair.server && pair.client);
+  const std::string payload = pattern(16 << 20);
+  pair.server->write(std::string(payload));  // owned: gathered, not copied
+  pair.server->write(std::string_view("tail"));
+  EXPECT_TRUE(loop.run_until(
+      [&] { return pair.client_events.received.size() == payload.size() + 4; }, kDeadline));
+  EXPECT_TRUE(pair.client_events.received == payload + "tail");
+  EXPECT_EQ(pair.server->buffered_amount(), 0u);
+}
+
+TEST(NetConnection, CorksWritesOfOneTurnIntoOneSystemCall) {
+  EventLoop loop;
+  Pair pair(loop);
+  ASSERT_TRUE(pair.server && pair.client);
+  const auto before = pair.server->stats().write_calls;
+  loop.post([&] {
+    for (int i = 0; i < 100; ++i) pair.server->write(std::string_view("0123456789"));
+    pair.server->write(pattern(64 * 1024));  // a gathered buffer in the same writev
+  });
+  EXPECT_TRUE(loop.run_until(
+      [&] { return pair.client_events.received.size() == 1000 + 64 * 1024; }, kDeadline));
+  EXPECT_EQ(pair.server->stats().write_calls - before, 1u);
+}
+
+TEST(NetConnection, CorksWritesMadeWhileHandlingARead) {
+  EventLoop loop;
+  Pair pair(loop);
+  ASSERT_TRUE(pair.server && pair.client);
+  pair.server_events.on_data_hook = [&](MutableBytes) {
+    for (int i = 0; i < 50; ++i) pair.server->write(std::string_view("reply "));
+  };
+  pair.client->write(std::string_view("ping"));
+  EXPECT_TRUE(loop.run_until([&] { return pair.client_events.received.size() == 300; }, kDeadline));
+  EXPECT_EQ(pair.server->stats().write_calls, 1u);
+}
+
+TEST(NetConnection, ReportsBufferedAmountAndDrain) {
+  EventLoop loop;
+  Pair pair(loop);
+  ASSERT_TRUE(pair.server && pair.client);
+  pair.client->pause_reading();
+  const std::size_t size = 32 << 20;  // far beyond the socket buffers
+  pair.server->write(pattern(size));
+  EXPECT_EQ(pair.server->buffered_amount(), size);
+  loop.run_for(std::chrono::milliseconds(50));
+  EXPECT_GT(pair.server->buffered_amount(), 0u);
+  EXPECT_LT(pair.server->buffered_amount(), size);
+  EXPECT_EQ(pair.server_events.drains, 0);
+  pair.client->resume_reading();
+  EXPECT_TRUE(loop.run_until([&] { return pair.server_events.drains == 1; }, kDeadline));
+  EXPECT_EQ(pair.server->buffered_amount(), 0u);
+  EXPECT_TRUE(loop.run_until([&] { return pair.client_events.received.size() == size; }, kDeadline));
+}
+
+TEST(NetConnection, ClosesWhenThePeerDoesNotReadPastTheLimit) {
+  EventLoop loop;
+  Pair pair(loop, "127.0.0.1", {.write_buffer_limit = 1 << 20});
+  ASSERT_TRUE(pair.server && pair.client);
+  pair.client->pause_reading();
+  Timer timer(loop);
+  std::function<void()> produce = [&] {
+    if (pair.server->write(pattern(64 * 1024))) timer.start(std::chrono::milliseconds(1), produce);
+  };
+  produce();
+  EXPECT_TRUE(loop.run_until([&] { return pair.server_events.closed.has_value(); }, kDeadline));
+  EXPECT_EQ(*pair.server_events.closed, Error::write_buffer_full);
+  EXPECT_FALSE(pair.server->is_open());
+  EXPECT_EQ(pair.server_events.closes, 1);
+}
+
+TEST(NetConnection, CloseFlushesPendingDataBeforeFin) {
+  EventLoop loop;
+  Listener listener(loop);
+  std::shared_ptr<Connection> server;
+  ASSERT_FALSE(listener.listen({.host = "127.0.0.1"}, [&](auto c) { server = std::move(c); }));
+  RawPeer peer;
+  peer.connect(listener.port());
+  ASSERT_TRUE(loop.run_until([&] { return server != nullptr; }, kDeadline));
+  Recorder events;
+  server->set_handler(&events);
+  server->start();
+  const std::string payload = pattern(8 << 20);
+  server->write(std::string(payload));
+  server->close();
+  EXPECT_FALSE(server->write(std::string_view("too late")));
+  std::pair<std::string, std::error_code> got;
+  std::thread reader([&] {
+    got = peer.read_all();
+    peer.socket.shutdown(asio::ip::tcp::socket::shutdown_send);  // our FIN ends the linger
+  });
+  EXPECT_TRUE(loop.run_until([&] { return events.closed.has_value(); }, kDeadline));
+  reader.join();
+  EXPECT_EQ(got.second, asio::error::eof);
+  EXPECT_TRUE(got.first == payload);
+  EXPECT_FALSE(*events.closed) << events.closed->message();
+}
+
+TEST(NetConnection, CloseIsBoundedByTheLingerTimeout) {
+  EventLoop loop;
+  Pair pair(loop, "127.0.0.1", {.linger_timeout = std::chrono::milliseconds(100)});
+  ASSERT_TRUE(pair.server && pair.client);
+  pair.client->pause_reading();  // never sees our FIN, never sends its own
+  pair.server->close();
+  EXPECT_TRUE(loop.run_until([&] { return pair.server_events.closed.has_value(); }, kDeadline));
+  EXPECT_FALSE(*pair.server_events.closed);
+}
+
+TEST(NetConnection, AbortResetsAtOnce) {
+  EventLoop loop;
+  Pair pair(loop);
+  ASSERT_TRUE(pair.server && pair.client);
+  pair.server->write(pattern(1 << 20));
+  pair.server->abort();
+  EXPECT_FALSE(pair.server_events.closed.has_value());  // delivered from the loop, not inline
+  EXPECT_TRUE(loop.run_until(
+      [&] { return pair.server_events.closed && pair.client_events.closed; }, kDeadline));
+  EXPECT_EQ(*pair.server_events.closed, asio::error::operation_aborted);
+  EXPECT_EQ(*pair.client_events.closed, asio::error::connection_reset);
+  EXPECT_TRUE(pair.client_events.received.empty());
+}
+
+TEST(NetConnection, ReportsThePeersEndOfStream) {
+  EventLoop loop;
+  Pair pair(loop);
+  ASSERT_TRUE(pair.server && pair.client);
+  pair.client->write(std::string_view("last words"));
+  pair.client->close();
+  EXPECT_TRUE(loop.run_until(
+      [&] { return pair.server_events.closed && pair.client_events.closed; }, kDeadline));
+  EXPECT_EQ(pair.server_events.received, "last words");
+  EXPECT_EQ(*pair.server_events.closed, asio::error::eof);
+  EXPECT_FALSE(*pair.client_events.closed);
+  EXPECT_EQ(pair.server_events.closes, 1);
+  EXPECT_EQ(pair.client_events.closes, 1);
+}
+
+TEST(NetConnection, SurvivesAPeerResetWhileWriting) {
+  EventLoop loop;
+  Listener listener(loop);
+  std::shared_ptr<Connection> server;
+  ASSERT_FALSE(listener.listen({.host = "127.0.0.1"}, [&](auto c) { server = std::move(c); }));
+  RawPeer peer;
+  peer.connect(listener.port());
+  ASSERT_TRUE(loop.run_until([&] { return server != nullptr; }, kDeadline));
+  Recorder events;
+  server->set_handler(&events);
+  server->start();
+  server->write(pattern(8 << 20));
+  loop.run_for(std::chrono::milliseconds(20));
+  peer.socket.set_option(asio::socket_base::linger(true, 0));
+  peer.socket.close();
+  EXPECT_TRUE(loop.run_until([&] { return events.closed.has_value(); }, kDeadline));
+  EXPECT_TRUE(*events.closed == asio::error::connection_reset ||
+              *events.closed == asio::error::broken_pipe)
+      << events.closed->message();
+  EXPECT_EQ(events.closes, 1);
+}
+
+TEST(NetConnection, NoCallbacksAfterTheHandlerIsDetached) {
+  EventLoop loop;
+  Pair pair(loop);
+  ASSERT_TRUE(pair.server && pair.client);
+  pair.server->set_handler(nullptr);
+  pair.client->write(std::string_view("unheard"));
+  pair.client->close();
+  EXPECT_TRUE(loop.run_until([&] { return pair.client_events.closed.has_value(); }, kDeadline));
+  loop.run_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(pair.server_events.received.empty());
+  EXPECT_EQ(pair.server_events.closes, 0);
+}
+
+TEST(NetConnection, PausedReadingDeliversNothingUntilResumed) {
+  EventLoop loop;
+  Pair pair(loop);
+  ASSERT_TRUE(pair.server && pair.client);
+  pair.server->pause_reading();
+  pair.client->write(std::string_view("queued in the kernel"));
+  loop.run_for(std::chrono::milliseconds(30));
+  EXPECT_TRUE(pair.server_events.received.empty());
+  pair.server->resume_reading();
+  EXPECT_TRUE(loop.run_until([&] { return !pair.server_events.received.empty(); }, kDeadline));
+  EXPECT_EQ(pair.server_events.received, "queued in the kernel");
+}
+
+TEST(NetConnection, AdoptDeliversAlreadyReadBytesFirst) {
+  EventLoop loop;
+  // Another server's acceptor, on the same io_context for brevity.
+  asio::ip::tcp::acceptor acceptor(loop.context(), {asio::ip::make_address("127.0.0.1"), 0});
+  RawPeer peer;
+  peer.connect(acceptor.local_endpoint().port());
+  asio::ip::tcp::socket accepted(loop.context());
+  acceptor.accept(accepted);
+  asio::write(peer.socket, asio::buffer(std::string_view(" and the rest")));
+  const int fd = accepted.release();  // the other server lets go of the descriptor
+  std::error_code ec;
+  auto connection = Connection::adopt(loop, fd, as_bytes("GET / HTTP/1.1\r\n\r\nbytes read early"), ec);
+  ASSERT_TRUE(connection) << ec.message();
+  Recorder events;
+  connection->set_handler(&events);
+  connection->start();
+  const std::string expected = "GET / HTTP/1.1\r\n\r\nbytes read early and the rest";
+  EXPECT_TRUE(loop.run_until([&] { return events.received.size() == expected.size(); }, kDeadline));
+  EXPECT_EQ(events.received, expected);
+  connection->write(std::string_view("reply"));
+  connection->close();
+  peer.socket.shutdown(asio::ip::tcp::socket::shutdown_send);
+  EXPECT_TRUE(loop.run_until([&] { return events.closed.has_value(); }, kDeadline));
+  EXPECT_EQ(peer.read_all().first, "reply");
+}
+
+TEST(NetConnection, AdoptRejectsANonSocket) {
+  EventLoop loop;
+  std::error_code ec;
+  EXPECT_FALSE(Connection::adopt(loop, 0 /* stdin */, {}, ec));
+  EXPECT_TRUE(ec);
+  EXPECT_FALSE(Connection::adopt(loop, -1, {}, ec));
+  EXPECT_TRUE(ec);
+}
+
+TEST(NetConnection, WritesPostedFromAnotherThreadArrive) {
+  EventLoop loop;
+  Pair pair(loop);
+  ASSERT_TRUE(pair.server && pair.client);
+  std::thread sender([&] {
+    for (int i = 0; i < 100; ++i) {
+      loop.post([&] { pair.server->write(std::string_view("x")); });
+    }
+  });
+  EXPECT_TRUE(loop.run_until([&] { return pair.client_events.received.size() == 100; }, kDeadline));
+  sender.join();
+}
+
+}  // namespace
+}  // namespace faye::net
