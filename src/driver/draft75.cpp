@@ -173,7 +173,9 @@ void Draft75::parse_text(Bytes data, std::size_t& offset) {
   }
 }
 
-void Draft75::deliver(Bytes text) { handler_.on_message(Message{MessageType::text, text}); }
+void Draft75::deliver(Bytes text) {
+  handler_.on_message(Message{MessageType::text, text});
+}
 
 bool Draft75::text(std::string_view message) {
   if (state_ != ReadyState::open) return false;
@@ -187,7 +189,9 @@ bool Draft75::text(std::string_view message) {
   return true;
 }
 
-bool Draft75::binary(Bytes) { return false; }
+bool Draft75::binary(Bytes) {
+  return false;
+}
 
 bool Draft75::close(std::uint16_t, std::string_view) {
   if (state_ == ReadyState::closing || state_ == ReadyState::closed) return false;

@@ -47,8 +47,8 @@ std::optional<std::uint32_t> draft76_key_number(std::string_view key) {
   return static_cast<std::uint32_t>(number / spaces);
 }
 
-std::optional<std::array<std::uint8_t, 16>> draft76_answer(
-    std::uint32_t part1, std::uint32_t part2, std::span<const std::uint8_t, 8> key3) {
+std::optional<std::array<std::uint8_t, 16>> draft76_answer(std::uint32_t part1, std::uint32_t part2,
+                                                           std::span<const std::uint8_t, 8> key3) {
   std::uint8_t challenge[16];
   put_big_endian(part1, challenge);
   put_big_endian(part2, challenge + 4);
@@ -79,7 +79,8 @@ void Draft76::start() {
   handshake_head_.clear();
 
   if (!part1_ || !part2_) {
-    http::Response rejection{400, {{"Content-Type", "text/plain"}}, std::string(invalid_keys_message)};
+    http::Response rejection{
+        400, {{"Content-Type", "text/plain"}}, std::string(invalid_keys_message)};
     write(rejection.serialize());
     early_data_.clear();
     return fail(Error::bad_request, close_code::protocol_error, invalid_keys_message);

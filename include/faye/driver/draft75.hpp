@@ -48,12 +48,12 @@ class Draft75 : public Driver {
  protected:
   // What differs between the two drafts' handshake responses.
   struct Dialect {
-    std::string_view status_line;      // without CRLF
-    std::string_view header_prefix;    // "" or "Sec-" before Origin/Location/Protocol
+    std::string_view status_line;    // without CRLF
+    std::string_view header_prefix;  // "" or "Sec-" before Origin/Location/Protocol
   };
 
-  Draft75(const http::Request& request, Handler& handler, Sink& sink,
-          const ServerOptions& options, const Dialect& dialect);
+  Draft75(const http::Request& request, Handler& handler, Sink& sink, const ServerOptions& options,
+          const Dialect& dialect);
 
   // Draft-76 ends the connection with an empty 0xFF frame; draft-75 has none.
   virtual bool has_closing_frame() const { return false; }

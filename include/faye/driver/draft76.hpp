@@ -24,7 +24,7 @@ std::optional<std::uint32_t> draft76_key_number(std::string_view key);
 // The 16-byte answer: MD5 of part1 and part2 as big-endian 32-bit integers
 // followed by key3. nullopt only if OpenSSL refuses MD5 (a FIPS-only setup).
 std::optional<std::array<std::uint8_t, 16>> draft76_answer(std::uint32_t part1, std::uint32_t part2,
-                                            std::span<const std::uint8_t, 8> key3);
+                                                           std::span<const std::uint8_t, 8> key3);
 
 class Draft76 : public Draft75 {
  public:

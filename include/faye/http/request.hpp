@@ -7,6 +7,10 @@
 
 #include "faye/http/headers.hpp"
 
+namespace faye::net {
+class Connection;
+}
+
 namespace faye::http {
 
 struct Request {
@@ -25,8 +29,10 @@ struct Request {
   std::string_view host() const { return headers.get("Host").value_or(""); }
 
   // Set by the server that parsed the request: the connection it arrived on,
-  // which WebSocket::accept (or EventSource) takes over. Opaque to the app.
-  std::shared_ptr<void> connection;
+  // which WebSocket::accept (or EventSource) takes over. For an upgrade
+  // request, `body` holds the bytes that followed the head (the draft-76
+  // key3, early frames): the new protocol's first bytes.
+  std::shared_ptr<net::Connection> connection;
 };
 
 }  // namespace faye::http

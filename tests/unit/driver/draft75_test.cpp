@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "unit/driver/recording_handler.hpp"
 #include "faye/driver/draft76.hpp"
+#include "unit/driver/recording_handler.hpp"
 
 namespace faye::driver {
 namespace {
@@ -189,15 +189,15 @@ TYPED_TEST(DraftProtocol, FailsWhenALengthOverflows64Bits) {
 
 TYPED_TEST(DraftProtocol, GivesTheSameEventsWhateverTheSplit) {
   this->open();
-  const std::string input = bytes({0x00, 'H', 'i', 0xFF}) +
-                            bytes({0x80, 0x83, 0x00}) + std::string(384, '\xFF') +  // skipped
+  const std::string input = bytes({0x00, 'H', 'i', 0xFF}) + bytes({0x80, 0x83, 0x00}) +
+                            std::string(384, '\xFF') +  // skipped
                             bytes({0x00, 0xE2, 0x82, 0xAC, 0xF0, 0x9F, 0x98, 0x80, 0xFF}) +
-                            bytes({0x01, 'z', 'z', 0xFF}) +                        // discarded
+                            bytes({0x01, 'z', 'z', 0xFF}) +  // discarded
                             bytes({0x00, 0xFF}) + bytes({0x00, 'e', 'n', 'd', 0xFF});
   this->parse(input);
   const Events expected = this->handler.events;
-  ASSERT_EQ(expected, (Events{"message:Hi", "message:\xE2\x82\xAC\xF0\x9F\x98\x80", "message:",
-                              "message:end"}));
+  ASSERT_EQ(expected, (Events{"message:Hi", "message:\xE2\x82\xAC\xF0\x9F\x98\x80",
+                              "message:", "message:end"}));
 
   for (std::size_t i = 0; i <= input.size(); ++i) {
     for (std::size_t j = i; j <= input.size(); j += (j < 20 || j > input.size() - 30) ? 1 : 17) {
@@ -291,7 +291,9 @@ TYPED_TEST(DraftProtocol, TextWritesAFrame) {
 
 TYPED_TEST(DraftProtocol, TextRefusesAByteThatWouldEndTheFrame) {
   this->open();
-  EXPECT_FALSE(this->driver->text("a\xFF" "b"));
+  EXPECT_FALSE(
+      this->driver->text("a\xFF"
+                         "b"));
   EXPECT_EQ(this->sink.bytes, "");
 }
 

@@ -76,7 +76,7 @@ class Draft76Test : public ::testing::Test {
     http::Request request;
     request.method = "GET";
     request.target = "/demo";
-    request.headers = {{"Host", "example.com"},        {"Connection", "Upgrade"},
+    request.headers = {{"Host", "example.com"},           {"Connection", "Upgrade"},
                        {"Sec-WebSocket-Key2", spec_key2}, {"Upgrade", "WebSocket"},
                        {"Sec-WebSocket-Key1", spec_key1}, {"Origin", "http://example.com"}};
     return request;
@@ -113,7 +113,7 @@ TEST_F(Draft76Test, AnswersWebsocketDriversExample) {
   Draft76 driver(request, handler, sink, options);
   driver.start();
   EXPECT_EQ(sink.bytes, response_head + bytes({0xB4, 0x9C, 'n', '@', 'S', 0x04, 0x04, '&', 0xE5,
-                                                0x1B, 0xBF, 'l', 0xB7, 0x9F, 0x1D, 0xF9}));
+                                               0x1B, 0xBF, 'l', 0xB7, 0x9F, 0x1D, 0xF9}));
   EXPECT_EQ(handler.events, Events{"open"});
 }
 

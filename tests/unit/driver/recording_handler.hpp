@@ -42,8 +42,12 @@ class RecordingHandler : public Handler {
     messages.push_back(data);
     if (when_message) when_message(message);
   }
-  void on_ping(Bytes payload) override { events.push_back("ping:" + std::string(as_text(payload))); }
-  void on_pong(Bytes payload) override { events.push_back("pong:" + std::string(as_text(payload))); }
+  void on_ping(Bytes payload) override {
+    events.push_back("ping:" + std::string(as_text(payload)));
+  }
+  void on_pong(Bytes payload) override {
+    events.push_back("pong:" + std::string(as_text(payload)));
+  }
   void on_error(std::error_code code, std::string_view message) override {
     error = code;
     events.push_back("error:" + std::to_string(code.value()) + ":" + std::string(message));

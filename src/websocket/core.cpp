@@ -1,0 +1,193 @@
+#include "core.hpp"
+
+#include "faye/driver/server.hpp"
+#include "faye/error.hpp"
+
+namespace faye {
+
+WebSocket::Core::Core(WebSocket& owner, net::EventLoop& loop, Options options)
+    : owner_(owner),
+      loop_(loop),
+      options_(std::move(options)),
+      ping_timer_(loop),
+      close_timer_(loop) {}
+
+WebSocket::Core::~Core() {
+  if (connection_) {
+    connection_->set_handler(nullptr);
+    if (connection_->is_open()) connection_->abort();
+  }
+}
+
+void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection, std::string socket_url) {
+  connection_ = std::move(connection);
+  url = std::move(socket_url);
+  connection_->set_handler(this);
+  keep_alive_ = owner_.shared_from_this();
+}
+
+void WebSocket::Core::accept(const http::Request& request) {
+  driver::ServerOptions server_options{.protocols = options_.protocols,
+                                       .headers = options_.headers,
+                                       .max_length = options_.max_length};
+  driver_ = driver::accept(request, *this, *this, server_options);
+  version = std::string(driver_->version());
+}
+
+void WebSocket::Core::begin(std::string early, bool connection_started) {
+  if (finished_) return;
+  driver_->start();
+  sync_state();
+  if (!early.empty() && !finished_) driver_->parse(early);
+  if (finished_) return;
+  if (connection_started) {
+    connection_->resume_reading();
+  } else {
+    connection_->start();
+  }
+}
+
+void WebSocket::Core::fail_connecting(std::error_code error, std::string message) {
+  report_error(error, message);
+  finish(driver::close_code::abnormal, "", false);
+}
+
+// ---- Sending (loop thread) ----------------------------------------------------
+
+bool WebSocket::Core::send_text(std::string_view text) {
+  if (!driver_ || state() != ReadyState::open) return false;
+  return driver_->text(text);
+}
+
+bool WebSocket::Core::send_binary(Bytes bytes) {
+  if (!driver_ || state() != ReadyState::open) return false;
+  return driver_->binary(bytes);
+}
+
+bool WebSocket::Core::ping(std::string_view payload, std::function<void()> on_pong) {
+  if (!driver_ || state() != ReadyState::open) return false;
+  return driver_->ping(as_bytes(payload), std::move(on_pong));
+}
+
+void WebSocket::Core::close(std::uint16_t code, std::string_view reason) {
+  if (finished_ || !driver_) return;
+  ReadyState before = driver_->ready_state();
+  if (before == ReadyState::closing) return;
+  if (!driver_->close(code, reason)) return;
+  sync_state();
+  if (!finished_ && driver_->ready_state() == ReadyState::closing) {
+    // RFC 6455 7.1.1: don't wait forever for the peer's close frame.
+    close_timer_.start(options_.close_timeout, [this] {
+      report_error(Error::close_timeout, "the peer did not answer the close frame in time");
+      if (connection_) connection_->abort();
+      finish(driver::close_code::abnormal, "", false);
+    });
+  }
+}
+
+std::size_t WebSocket::Core::buffered_amount() const {
+  std::size_t queued = in_flight.load(std::memory_order_relaxed);
+  if (connection_ && loop_.on_loop_thread()) return queued + connection_->buffered_amount();
+  return queued + buffered_.load(std::memory_order_relaxed);
+}
+
+// ---- Driver events --------------------------------------------------------------
+
+void WebSocket::Core::on_open() {
+  protocol = driver_->protocol();
+  sync_state();
+  schedule_ping();
+  if (owner_.onopen) owner_.onopen(OpenEvent{});
+}
+
+void WebSocket::Core::on_message(const driver::Message& message) {
+  if (!finished_ && owner_.onmessage) {
+    owner_.onmessage(MessageEvent{MessageData(message.data, message.is_text())});
+  }
+}
+
+void WebSocket::Core::on_error(std::error_code error, std::string_view message) {
+  report_error(error, message);
+}
+
+void WebSocket::Core::on_close(std::uint16_t code, std::string_view reason) {
+  finish(code, reason, !failed_);
+}
+
+void WebSocket::Core::write(Bytes bytes) {
+  if (!connection_) return;
+  connection_->write(bytes);
+  buffered_.store(connection_->buffered_amount(), std::memory_order_relaxed);
+}
+
+// ---- Transport events -------------------------------------------------------------
+
+void WebSocket::Core::on_data(MutableBytes data) {
+  driver_->parse(data);
+  sync_state();
+}
+
+void WebSocket::Core::on_drain() {
+  buffered_.store(0, std::memory_order_relaxed);
+  if (!finished_ && owner_.ondrain) owner_.ondrain();
+}
+
+void WebSocket::Core::on_closed(std::error_code error) {
+  if (finished_) return;
+  if (error == Error::write_buffer_full) {
+    report_error(error, "the peer is not reading: more than " +
+                            std::to_string(options_.max_buffered_amount) +
+                            " bytes are waiting to be sent");
+  } else if (error) {
+    report_error(Error::connection_reset,
+                 "connection closed without a close frame (" + error.message() + ")");
+  } else {
+    report_error(Error::connection_reset, "connection closed without a close frame");
+  }
+  finish(driver::close_code::abnormal, "", false);
+}
+
+// ---- Helpers -------------------------------------------------------------------------
+
+void WebSocket::Core::sync_state() {
+  if (driver_ && !finished_) state_.store(driver_->ready_state(), std::memory_order_release);
+}
+
+void WebSocket::Core::schedule_ping() {
+  if (options_.ping.count() <= 0) return;
+  ping_timer_.start(options_.ping, [this] {
+    if (state() != ReadyState::open) return;
+    driver_->ping(as_bytes(std::to_string(++pings_sent_)));
+    schedule_ping();
+  });
+}
+
+void WebSocket::Core::report_error(std::error_code error, std::string_view message) {
+  if (finished_) return;
+  failed_ = true;
+  if (owner_.onerror) owner_.onerror(ErrorEvent{error, std::string(message)});
+}
+
+void WebSocket::Core::finish(std::uint16_t code, std::string_view reason, bool was_clean) {
+  if (finished_) return;
+  finished_ = true;
+  state_.store(ReadyState::closed, std::memory_order_release);
+  ping_timer_.cancel();
+  close_timer_.cancel();
+  // Flush what the driver wrote last (our close frame), then FIN.
+  if (connection_ && connection_->is_open()) connection_->close();
+  if (owner_.onclose) owner_.onclose(CloseEvent{code, std::string(reason), was_clean});
+  // Let go of everything the application gave us (handlers often capture
+  // the socket itself) once the current call stack, which may be inside one
+  // of those handlers, has unwound.
+  loop_.post([self = std::move(keep_alive_)] {
+    if (!self) return;
+    self->onopen = nullptr;
+    self->onmessage = nullptr;
+    self->onerror = nullptr;
+    self->onclose = nullptr;
+    self->ondrain = nullptr;
+  });
+}
+
+}  // namespace faye

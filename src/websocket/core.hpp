@@ -1,0 +1,91 @@
+// The machinery behind faye::WebSocket: ties a protocol driver (bytes <->
+// events) to a net::Connection (socket <-> bytes) and turns driver events
+// into the browser API's events. Loop thread only; websocket.cpp does the
+// cross-thread posting.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "faye/driver/driver.hpp"
+#include "faye/net/connection.hpp"
+#include "faye/net/event_loop.hpp"
+#include "faye/net/timer.hpp"
+#include "faye/websocket.hpp"
+
+namespace faye {
+
+class WebSocket::Core final : private driver::Handler,
+                              private driver::Sink,
+                              private net::Connection::Handler {
+ public:
+  Core(WebSocket& owner, net::EventLoop& loop, Options options);
+  ~Core() override;
+
+  // Binds the socket to its transport and driver; begin() then runs on the
+  // loop in a later turn, once the application has set its handlers.
+  void attach(std::shared_ptr<net::Connection> connection, std::string url);
+  // The server-side driver for `request` (draft-75, draft-76 or hybi).
+  void accept(const http::Request& request);
+  // Starts the handshake, feeds `early` bytes (read with the request head),
+  // and starts (or resumes) reading.
+  void begin(std::string early, bool connection_started);
+  // Client sockets whose connection attempt failed before a driver existed.
+  void fail_connecting(std::error_code error, std::string message);
+
+  bool send_text(std::string_view text);
+  bool send_binary(Bytes bytes);
+  bool ping(std::string_view payload, std::function<void()> on_pong);
+  void close(std::uint16_t code, std::string_view reason);
+
+  ReadyState state() const { return state_.load(std::memory_order_acquire); }
+  std::size_t buffered_amount() const;
+  net::EventLoop& loop() const { return loop_; }
+  const Options& options() const { return options_; }
+
+  // Bytes of cross-thread sends posted to the loop but not yet written.
+  std::atomic<std::size_t> in_flight{0};
+
+  // Written once before the socket is handed to the application, then read-only.
+  std::string url;
+  std::string protocol;
+  std::string version;
+  std::string extensions;
+
+ private:
+  // driver::Handler
+  void on_open() override;
+  void on_message(const driver::Message& message) override;
+  void on_close(std::uint16_t code, std::string_view reason) override;
+  void on_error(std::error_code error, std::string_view message) override;
+  // driver::Sink
+  void write(Bytes bytes) override;
+  // net::Connection::Handler
+  void on_data(MutableBytes data) override;
+  void on_drain() override;
+  void on_closed(std::error_code error) override;
+
+  void sync_state();
+  void schedule_ping();
+  void report_error(std::error_code error, std::string_view message);
+  // Fires onclose once, closes the transport, drops the handlers and the
+  // keep-alive reference.
+  void finish(std::uint16_t code, std::string_view reason, bool was_clean);
+
+  WebSocket& owner_;
+  net::EventLoop& loop_;
+  Options options_;
+  std::shared_ptr<net::Connection> connection_;
+  std::unique_ptr<driver::Driver> driver_;
+  std::shared_ptr<WebSocket> keep_alive_;
+  net::Timer ping_timer_;
+  net::Timer close_timer_;
+  std::atomic<ReadyState> state_{ReadyState::connecting};
+  std::atomic<std::size_t> buffered_{0};
+  std::uint64_t pings_sent_ = 0;
+  bool failed_ = false;    // an error event has fired
+  bool finished_ = false;  // onclose has fired
+};
+
+}  // namespace faye
