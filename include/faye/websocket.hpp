@@ -55,6 +55,7 @@ struct WebSocketOptions {
 class WebSocket : public std::enable_shared_from_this<WebSocket> {
  public:
   using Options = WebSocketOptions;
+  class Client;  // ws:// and wss:// connections, below
 
   // GET with Upgrade: websocket and Connection: Upgrade (any version).
   static bool is_websocket(const http::Request& request);
@@ -107,6 +108,50 @@ class WebSocket : public std::enable_shared_from_this<WebSocket> {
  private:
   WebSocket();
   std::unique_ptr<Core> core_;
+};
+
+// TLS settings of a client. By default the server's certificate chain AND its
+// host name are verified against the system's trust store, with SNI sent.
+struct TlsOptions {
+  std::string ca_file;      // PEM bundle of trusted CAs instead of the system's
+  std::string ca_dir;       // OpenSSL hashed directory of trusted CAs
+  std::string cert_file;    // client certificate (PEM), with key_file
+  std::string key_file;
+  std::string server_name;  // name for SNI and verification instead of the URL's host
+  bool insecure = false;    // no verification at all: for tests against self-signed servers
+};
+
+// An HTTP proxy reached with CONNECT. Credentials in the URL
+// (http://user:pass@host:3128) are sent as Proxy-Authorization: Basic.
+struct ProxyOptions {
+  std::string url;          // empty: connect directly
+  http::Headers headers;    // extra headers for the CONNECT request
+};
+
+struct ClientOptions {
+  std::vector<std::string> protocols;  // subprotocols offered, preferred first
+  http::Headers headers;               // extra request headers (Authorization, Cookie, ...)
+  std::string origin;                  // Origin header, if any
+  std::chrono::milliseconds ping{0};   // automatic ping interval; zero disables it
+  std::size_t max_length = driver::default_max_length;
+  // Each phase of the connection attempt (DNS, TCP, proxy, TLS, handshake)
+  // fails with an error event after this long.
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds close_timeout{5000};
+  std::size_t max_buffered_amount = 64 * 1024 * 1024;
+  TlsOptions tls;
+  ProxyOptions proxy;
+};
+
+class WebSocket::Client {
+ public:
+  using Options = ClientOptions;
+  // Starts connecting to a ws:// or wss:// URL (host name, IPv4 or [IPv6]
+  // literal, port, path and query). Throws std::invalid_argument at once for a
+  // malformed URL or another scheme; every later failure (DNS, refused,
+  // timeout, TLS, proxy, handshake) is an error event, then close 1006.
+  static std::shared_ptr<WebSocket> connect(net::EventLoop& loop, std::string_view url,
+                                            Options options = {});
 };
 
 }  // namespace faye

@@ -49,6 +49,29 @@ const std::uint8_t* skip_ascii(const std::uint8_t* p, const std::uint8_t* end) {
   return p;
 }
 
+// What a lead byte announces: the continuation bytes that follow (0 for a
+// byte that cannot start a character: a continuation, C0/C1, F5..FF) and the
+// range the first of them must fall in, narrower after E0, ED, F0 and F4 so
+// that overlong forms, surrogates and code points past U+10FFFF are refused.
+struct Lead {
+  std::uint8_t pending;
+  std::uint8_t low;
+  std::uint8_t high;
+};
+
+Lead classify(std::uint8_t byte) {
+  if (byte >= 0xC2 && byte <= 0xDF) return {1, 0x80, 0xBF};
+  if (byte >= 0xE0 && byte <= 0xEF) {
+    return {2, std::uint8_t(byte == 0xE0 ? 0xA0 : 0x80), std::uint8_t(byte == 0xED ? 0x9F : 0xBF)};
+  }
+  if (byte >= 0xF0 && byte <= 0xF4) {
+    return {3, std::uint8_t(byte == 0xF0 ? 0x90 : 0x80), std::uint8_t(byte == 0xF4 ? 0x8F : 0xBF)};
+  }
+  return {0, 0, 0};
+}
+
+bool is_continuation(std::uint8_t byte) { return (byte & 0xC0) == 0x80; }
+
 }  // namespace
 
 bool Utf8Validator::feed(Bytes bytes) {
@@ -60,38 +83,57 @@ bool Utf8Validator::feed(Bytes bytes) {
   std::uint8_t pending = pending_;
   std::uint8_t low = low_;
   std::uint8_t high = high_;
+  // A character begun in an earlier piece, a byte at a time.
+  while (pending > 0 && p < end) {
+    std::uint8_t byte = *p++;
+    if (byte < low || byte > high) {
+      failed_ = true;
+      return false;
+    }
+    --pending;
+    low = 0x80;
+    high = 0xBF;
+  }
   while (p < end) {
-    if (pending == 0) {
+    if (*p < 0x80) {
       p = skip_ascii(p, end);
       if (p == end) break;
-      std::uint8_t byte = *p++;
-      if (byte < 0x80) continue;
-      low = 0x80;
-      high = 0xBF;
-      if (byte >= 0xC2 && byte <= 0xDF) {
-        pending = 1;
-      } else if (byte >= 0xE0 && byte <= 0xEF) {
-        pending = 2;
-        if (byte == 0xE0) low = 0xA0;   // overlong
-        if (byte == 0xED) high = 0x9F;  // UTF-16 surrogates
-      } else if (byte >= 0xF0 && byte <= 0xF4) {
-        pending = 3;
-        if (byte == 0xF0) low = 0x90;   // overlong
-        if (byte == 0xF4) high = 0x8F;  // beyond U+10FFFF
-      } else {
-        failed_ = true;  // continuation without a lead, C0/C1, F5..FF
-        return false;
+      if (*p < 0x80) {
+        ++p;
+        continue;
       }
-    } else {
-      std::uint8_t byte = *p++;
-      if (byte < low || byte > high) {
-        failed_ = true;
-        return false;
-      }
-      --pending;
-      low = 0x80;
-      high = 0xBF;
     }
+    Lead lead = classify(*p++);
+    if (lead.pending == 0) {
+      failed_ = true;
+      return false;
+    }
+    if (end - p < lead.pending) {
+      // The character continues in the next piece: check what is here.
+      pending = lead.pending;
+      low = lead.low;
+      high = lead.high;
+      while (p < end) {
+        std::uint8_t byte = *p++;
+        if (byte < low || byte > high) {
+          failed_ = true;
+          return false;
+        }
+        --pending;
+        low = 0x80;
+        high = 0xBF;
+      }
+      break;
+    }
+    // The whole character is here: check it at once.
+    bool valid = p[0] >= lead.low && p[0] <= lead.high;
+    if (lead.pending >= 2) valid &= is_continuation(p[1]);
+    if (lead.pending == 3) valid &= is_continuation(p[2]);
+    if (!valid) {
+      failed_ = true;
+      return false;
+    }
+    p += lead.pending;
   }
   pending_ = pending;
   low_ = low;

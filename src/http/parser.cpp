@@ -10,13 +10,7 @@ namespace {
 // RFC 9110 5.6.2: token characters, the only ones allowed in a field name.
 bool is_tchar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
+  return c != '\0' && std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 bool is_token(std::string_view s) {
@@ -292,9 +286,9 @@ class RequestParser::Impl final : public MessageParser {
 
   int on_url(std::string_view piece) override {
     if (request_.target.size() + piece.size() > options_.max_target_length) {
-      return fail(ParseError::target_too_long,
-                  "request-target exceeds " + std::to_string(options_.max_target_length) +
-                      " bytes");
+      return fail(
+          ParseError::target_too_long,
+          "request-target exceeds " + std::to_string(options_.max_target_length) + " bytes");
     }
     request_.target.append(piece);
     return 0;
@@ -355,14 +349,30 @@ RequestParser::RequestParser(RequestParser&&) noexcept = default;
 RequestParser& RequestParser::operator=(RequestParser&&) noexcept = default;
 RequestParser::~RequestParser() = default;
 
-std::size_t RequestParser::parse(std::string_view data) { return impl_->parse(data); }
-ParseState RequestParser::state() const noexcept { return impl_->state(); }
-const Request& RequestParser::request() const noexcept { return impl_->request_; }
-void RequestParser::reset() { impl_->reset(); }
-bool RequestParser::keep_alive() const noexcept { return impl_->keep_alive_; }
-bool RequestParser::upgrade() const noexcept { return impl_->upgrade_; }
-ParseError RequestParser::error() const noexcept { return impl_->error(); }
-std::string_view RequestParser::error_message() const noexcept { return impl_->error_message(); }
+std::size_t RequestParser::parse(std::string_view data) {
+  return impl_->parse(data);
+}
+ParseState RequestParser::state() const noexcept {
+  return impl_->state();
+}
+const Request& RequestParser::request() const noexcept {
+  return impl_->request_;
+}
+void RequestParser::reset() {
+  impl_->reset();
+}
+bool RequestParser::keep_alive() const noexcept {
+  return impl_->keep_alive_;
+}
+bool RequestParser::upgrade() const noexcept {
+  return impl_->upgrade_;
+}
+ParseError RequestParser::error() const noexcept {
+  return impl_->error();
+}
+std::string_view RequestParser::error_message() const noexcept {
+  return impl_->error_message();
+}
 
 Request RequestParser::take() {
   Request request = std::move(impl_->request_);
@@ -372,14 +382,22 @@ Request RequestParser::take() {
 
 int RequestParser::error_status() const noexcept {
   switch (impl_->error()) {
-    case ParseError::none: return 0;
-    case ParseError::malformed: return 400;
-    case ParseError::head_too_large: return 431;
-    case ParseError::too_many_headers: return 431;
-    case ParseError::target_too_long: return 414;
-    case ParseError::body_too_large: return 413;
-    case ParseError::unsupported_version: return 505;
-    case ParseError::out_of_memory: return 500;
+    case ParseError::none:
+      return 0;
+    case ParseError::malformed:
+      return 400;
+    case ParseError::head_too_large:
+      return 431;
+    case ParseError::too_many_headers:
+      return 431;
+    case ParseError::target_too_long:
+      return 414;
+    case ParseError::body_too_large:
+      return 413;
+    case ParseError::unsupported_version:
+      return 505;
+    case ParseError::out_of_memory:
+      return 500;
   }
   return 400;
 }
@@ -445,13 +463,27 @@ ResponseParser::ResponseParser(ResponseParser&&) noexcept = default;
 ResponseParser& ResponseParser::operator=(ResponseParser&&) noexcept = default;
 ResponseParser::~ResponseParser() = default;
 
-std::size_t ResponseParser::parse(std::string_view data) { return impl_->parse(data); }
-ParseState ResponseParser::state() const noexcept { return impl_->state(); }
-const ResponseHead& ResponseParser::head() const noexcept { return impl_->head_; }
-void ResponseParser::reset() { impl_->reset(); }
-std::size_t ResponseParser::head_size() const noexcept { return impl_->head_size(); }
-ParseError ResponseParser::error() const noexcept { return impl_->error(); }
-std::string_view ResponseParser::error_message() const noexcept { return impl_->error_message(); }
+std::size_t ResponseParser::parse(std::string_view data) {
+  return impl_->parse(data);
+}
+ParseState ResponseParser::state() const noexcept {
+  return impl_->state();
+}
+const ResponseHead& ResponseParser::head() const noexcept {
+  return impl_->head_;
+}
+void ResponseParser::reset() {
+  impl_->reset();
+}
+std::size_t ResponseParser::head_size() const noexcept {
+  return impl_->head_size();
+}
+ParseError ResponseParser::error() const noexcept {
+  return impl_->error();
+}
+std::string_view ResponseParser::error_message() const noexcept {
+  return impl_->error_message();
+}
 
 ResponseHead ResponseParser::take() {
   ResponseHead head = std::move(impl_->head_);

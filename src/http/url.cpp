@@ -11,10 +11,18 @@ namespace {
   throw std::invalid_argument(message);
 }
 
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_hex(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+char to_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 
 int hex_value(char c) {
   if (is_digit(c)) return c - '0';
@@ -32,13 +40,7 @@ bool is_unreserved(char c) {
   return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 bool is_sub_delim(char c) {
-  switch (c) {
-    case '!': case '$': case '&': case '\'': case '(': case ')':
-    case '*': case '+': case ',': case ';': case '=':
-      return true;
-    default:
-      return false;
-  }
+  return c != '\0' && std::string_view("!$&'()*+,;=").find(c) != std::string_view::npos;
 }
 
 // True when every character is unreserved, a sub-delim, one of `extra`, or a
@@ -143,8 +145,7 @@ Url Url::parse(std::string_view text) {
     invalid(text, "missing scheme (expected ws://, wss://, http:// or https://)");
   }
   url.scheme = lower(text.substr(0, scheme_end));
-  if (url.scheme != "ws" && url.scheme != "wss" && url.scheme != "http" &&
-      url.scheme != "https") {
+  if (url.scheme != "ws" && url.scheme != "wss" && url.scheme != "http" && url.scheme != "https") {
     invalid(text, "unsupported scheme '" + url.scheme + "' (expected ws, wss, http or https)");
   }
   std::string_view rest = text.substr(scheme_end + 3);
@@ -166,7 +167,8 @@ Url Url::parse(std::string_view text) {
     std::size_t close = authority.find(']');
     if (close == std::string_view::npos) invalid(text, "unterminated IPv6 address '['");
     std::string_view address = authority.substr(1, close - 1);
-    if (!is_ipv6_address(address)) invalid(text, "invalid IPv6 address '" + std::string(address) + "'");
+    if (!is_ipv6_address(address))
+      invalid(text, "invalid IPv6 address '" + std::string(address) + "'");
     url.host = lower(address);
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
@@ -216,7 +218,9 @@ std::string Url::host_header() const {
   return out;
 }
 
-std::string Url::to_string() const { return scheme + "://" + host_header() + target; }
+std::string Url::to_string() const {
+  return scheme + "://" + host_header() + target;
+}
 
 std::string percent_decode(std::string_view text) {
   std::string out;

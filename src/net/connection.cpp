@@ -269,7 +269,9 @@ void Connection::wait_writable(Wait wait) {
   });
 }
 
-void Connection::pause_reading() { paused_ = true; }
+void Connection::pause_reading() {
+  paused_ = true;
+}
 
 void Connection::resume_reading() {
   if (!paused_) return;
@@ -283,7 +285,9 @@ void Connection::resume_reading() {
   });
 }
 
-void Connection::close() { begin_close({}); }
+void Connection::close() {
+  begin_close({});
+}
 
 void Connection::begin_close(std::error_code reason) {
   if (state_ != State::open) return;

@@ -10,10 +10,14 @@ namespace faye::net {
 
 std::string_view to_string(ConnectPhase phase) noexcept {
   switch (phase) {
-    case ConnectPhase::resolve: return "dns";
-    case ConnectPhase::connect: return "connect";
-    case ConnectPhase::tunnel: return "tunnel";
-    case ConnectPhase::tls: return "tls";
+    case ConnectPhase::resolve:
+      return "dns";
+    case ConnectPhase::connect:
+      return "connect";
+    case ConnectPhase::tunnel:
+      return "tunnel";
+    case ConnectPhase::tls:
+      return "tls";
   }
   return "connect";
 }
@@ -25,9 +29,8 @@ std::string ConnectResult::message() const {
   return std::string(to_string(phase)) + ": " + error.message() + " (" + where + ')';
 }
 
-std::shared_ptr<Connector> Connector::connect(EventLoop& loop, std::string host,
-                                              std::uint16_t port, ConnectOptions options,
-                                              Handler done) {
+std::shared_ptr<Connector> Connector::connect(EventLoop& loop, std::string host, std::uint16_t port,
+                                              ConnectOptions options, Handler done) {
   std::shared_ptr<Connector> connector(
       new Connector(loop, std::move(host), port, std::move(options), std::move(done)));
   connector->start();
@@ -81,16 +84,16 @@ void Connector::connect_to(asio::ip::tcp::resolver::results_type endpoints) {
   });
   // Each address in turn (IPv6 and IPv4 as the resolver orders them) until
   // one accepts; closing the socket on timeout ends the whole sequence.
-  asio::async_connect(socket_, endpoints,
-                      [self = shared_from_this()](const std::error_code& ec,
-                                                  const asio::ip::tcp::endpoint&) {
-                        if (self->finished_) return;
-                        if (ec) return self->fail(ConnectPhase::connect, ec);
-                        self->timer_.cancel();
-                        std::error_code ignored;
-                        self->socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-                        self->after_connect(std::make_unique<TcpStream>(std::move(self->socket_)));
-                      });
+  asio::async_connect(
+      socket_, endpoints,
+      [self = shared_from_this()](const std::error_code& ec, const asio::ip::tcp::endpoint&) {
+        if (self->finished_) return;
+        if (ec) return self->fail(ConnectPhase::connect, ec);
+        self->timer_.cancel();
+        std::error_code ignored;
+        self->socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+        self->after_connect(std::make_unique<TcpStream>(std::move(self->socket_)));
+      });
 }
 
 void Connector::after_connect(std::unique_ptr<Stream> stream) {
@@ -99,7 +102,8 @@ void Connector::after_connect(std::unique_ptr<Stream> stream) {
                                                                  std::unique_ptr<Stream> stream) {
     if (self->finished_) return;
     if (ec) return self->fail(ConnectPhase::tunnel, ec);
-    if (!stream) return self->fail(ConnectPhase::tunnel, std::make_error_code(std::errc::invalid_argument));
+    if (!stream)
+      return self->fail(ConnectPhase::tunnel, std::make_error_code(std::errc::invalid_argument));
     self->start_tls(std::move(stream));
   });
 }

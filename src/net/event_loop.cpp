@@ -25,7 +25,9 @@ std::size_t EventLoop::poll() {
   return context_.poll();
 }
 
-void EventLoop::stop() { context_.stop(); }
+void EventLoop::stop() {
+  context_.stop();
+}
 
 bool EventLoop::run_one_until(std::chrono::steady_clock::time_point deadline) {
   if (std::chrono::steady_clock::now() >= deadline) return false;

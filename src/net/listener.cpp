@@ -16,14 +16,13 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
   void accept() {
     // The generation tells a completion of this listen() from one aborted by
     // stop() and delivered after a new listen().
-    acceptor.async_accept(
-        [self = shared_from_this(), generation = generation](const std::error_code& ec,
-                                                             Socket socket) {
-          if (!self->running || generation != self->generation) return;
-          if (ec) return self->on_accept_error(ec);
-          self->on_socket(std::move(socket));
-          self->accept();
-        });
+    acceptor.async_accept([self = shared_from_this(), generation = generation](
+                              const std::error_code& ec, Socket socket) {
+      if (!self->running || generation != self->generation) return;
+      if (ec) return self->on_accept_error(ec);
+      self->on_socket(std::move(socket));
+      self->accept();
+    });
   }
 
   void on_accept_error(const std::error_code& ec) {
@@ -53,14 +52,14 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
     auto stream =
         TlsStream::create(std::move(socket), options.tls, TlsStream::Role::server, {}, ec);
     if (!stream) return report(ec);
-    async_handshake(loop, std::move(stream), options.handshake_timeout,
-                    [weak = weak_from_this()](std::error_code ec, std::unique_ptr<TlsStream> tls) {
-                      auto self = weak.lock();
-                      if (!self || !self->running) return;
-                      if (ec) return self->report(ec);
-                      self->on_accept(
-                          Connection::create(self->loop, std::move(tls), self->options.connection));
-                    });
+    async_handshake(
+        loop, std::move(stream), options.handshake_timeout,
+        [weak = weak_from_this()](std::error_code ec, std::unique_ptr<TlsStream> tls) {
+          auto self = weak.lock();
+          if (!self || !self->running) return;
+          if (ec) return self->report(ec);
+          self->on_accept(Connection::create(self->loop, std::move(tls), self->options.connection));
+        });
   }
 
   void report(const std::error_code& ec) {
@@ -79,15 +78,18 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
 
 Listener::Listener(EventLoop& loop) : state_(std::make_shared<State>(loop)) {}
 
-Listener::~Listener() { stop(); }
+Listener::~Listener() {
+  stop();
+}
 
 std::error_code Listener::listen(ListenOptions options, AcceptHandler on_accept,
                                  ErrorHandler on_error, std::string* what) {
   stop();
   State& state = *state_;
   const auto fail = [&](std::string_view step, const std::error_code& ec) {
-    if (what) *what = std::string(step) + ' ' + options.host + ':' + std::to_string(options.port) +
-                      ": " + ec.message();
+    if (what)
+      *what = std::string(step) + ' ' + options.host + ':' + std::to_string(options.port) + ": " +
+              ec.message();
     std::error_code ignored;
     state.acceptor.close(ignored);
     return ec;
@@ -96,10 +98,9 @@ std::error_code Listener::listen(ListenOptions options, AcceptHandler on_accept,
   // Resolved synchronously: listening happens once, at start-up, and a name
   // such as "localhost" must not need a running loop.
   asio::ip::tcp::resolver resolver(state.loop.context());
-  const auto results = resolver.resolve(options.host, std::to_string(options.port),
-                                        asio::ip::tcp::resolver::passive |
-                                            asio::ip::tcp::resolver::numeric_service,
-                                        ec);
+  const auto results = resolver.resolve(
+      options.host, std::to_string(options.port),
+      asio::ip::tcp::resolver::passive | asio::ip::tcp::resolver::numeric_service, ec);
   if (ec) return fail("resolve", ec);
   if (results.empty()) return fail("resolve", asio::error::host_not_found);
   const asio::ip::tcp::endpoint endpoint = results.begin()->endpoint();

@@ -16,7 +16,8 @@ Stream::~Stream() = default;
 namespace {
 
 IoResult result_of(std::size_t bytes, const std::error_code& ec, Wait wait_on_block) {
-  if (ec == asio::error::would_block || ec == asio::error::try_again) return {bytes, wait_on_block, {}};
+  if (ec == asio::error::would_block || ec == asio::error::try_again)
+    return {bytes, wait_on_block, {}};
   return {bytes, Wait::none, ec};
 }
 

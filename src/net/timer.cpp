@@ -17,7 +17,9 @@ struct Timer::State {
 
 Timer::Timer(EventLoop& loop) : state_(std::make_shared<State>(loop.context())) {}
 
-Timer::~Timer() { cancel(); }
+Timer::~Timer() {
+  cancel();
+}
 
 void Timer::start(Duration delay, std::function<void()> fn) {
   const std::uint64_t generation = ++state_->generation;
@@ -39,6 +41,8 @@ void Timer::cancel() {
   state_->timer.cancel();
 }
 
-bool Timer::pending() const noexcept { return static_cast<bool>(state_->fn); }
+bool Timer::pending() const noexcept {
+  return static_cast<bool>(state_->fn);
+}
 
 }  // namespace faye::net

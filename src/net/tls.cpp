@@ -5,12 +5,12 @@
 #include <cerrno>
 #include <cstdint>
 
-#include <asio/error.hpp>
-#include <asio/ip/address.hpp>
-#include <asio/ssl/error.hpp>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <asio/error.hpp>
+#include <asio/ip/address.hpp>
+#include <asio/ssl/error.hpp>
 
 #include "faye/error.hpp"
 #include "faye/net/event_loop.hpp"
@@ -42,8 +42,8 @@ bool configure_common(asio::ssl::context& context, std::error_code& ec) {
     ec = std::error_code(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category());
     return false;
   }
-  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                                  SSL_OP_IGNORE_UNEXPECTED_EOF);
+  SSL_CTX_set_options(
+      native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
   return true;
 }
 
@@ -69,7 +69,9 @@ int bio_read(BIO* bio, char* data, int size) {
   return static_cast<int>(n);
 }
 
-long bio_ctrl(BIO*, int command, long, void*) { return command == BIO_CTRL_FLUSH ? 1 : 0; }
+long bio_ctrl(BIO*, int command, long, void*) {
+  return command == BIO_CTRL_FLUSH ? 1 : 0;
+}
 
 int bio_create(BIO* bio) {
   BIO_set_init(bio, 1);
@@ -101,18 +103,18 @@ TlsContext make_server_context(const TlsServerConfig& config, std::error_code& e
                                std::string* what) {
   ec.clear();
   auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  const auto failed = [&](std::string_view field, const std::string& file) {
+    if (ec) describe(what, field, file, ec);
+    return static_cast<bool>(ec);
+  };
   if (!configure_common(*context, ec)) {
     if (what) *what = "TLS context: " + ec.message();
     return nullptr;
   }
-  if ((context->use_certificate_chain_file(config.cert_file, ec), ec)) {
-    describe(what, "cert_file", config.cert_file, ec);
-    return nullptr;
-  }
-  if ((context->use_private_key_file(config.key_file, asio::ssl::context::pem, ec), ec)) {
-    describe(what, "key_file", config.key_file, ec);
-    return nullptr;
-  }
+  context->use_certificate_chain_file(config.cert_file, ec);
+  if (failed("cert_file", config.cert_file)) return nullptr;
+  context->use_private_key_file(config.key_file, asio::ssl::context::pem, ec);
+  if (failed("key_file", config.key_file)) return nullptr;
   return context;
 }
 
@@ -120,35 +122,36 @@ TlsContext make_client_context(const TlsClientConfig& config, std::error_code& e
                                std::string* what) {
   ec.clear();
   auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  const auto failed = [&](std::string_view field, const std::string& file) {
+    if (ec) describe(what, field, file, ec);
+    return static_cast<bool>(ec);
+  };
   if (!configure_common(*context, ec)) {
     if (what) *what = "TLS context: " + ec.message();
     return nullptr;
   }
-  if (config.insecure) {
-    context->set_verify_mode(asio::ssl::verify_none, ec);
-  } else {
-    context->set_verify_mode(asio::ssl::verify_peer, ec);
-    if (!config.ca_file.empty() && (context->load_verify_file(config.ca_file, ec), ec)) {
-      describe(what, "ca_file", config.ca_file, ec);
-      return nullptr;
+  context->set_verify_mode(config.insecure ? asio::ssl::verify_none : asio::ssl::verify_peer, ec);
+  if (!config.insecure) {
+    if (!config.ca_file.empty()) {
+      context->load_verify_file(config.ca_file, ec);
+      if (failed("ca_file", config.ca_file)) return nullptr;
     }
-    if (!config.ca_dir.empty() && (context->add_verify_path(config.ca_dir, ec), ec)) {
-      describe(what, "ca_dir", config.ca_dir, ec);
-      return nullptr;
+    if (!config.ca_dir.empty()) {
+      context->add_verify_path(config.ca_dir, ec);
+      if (failed("ca_dir", config.ca_dir)) return nullptr;
     }
-    if (config.ca_file.empty() && config.ca_dir.empty() && (context->set_default_verify_paths(ec), ec)) {
-      if (what) *what = "default trust store: " + ec.message();
-      return nullptr;
+    if (config.ca_file.empty() && config.ca_dir.empty()) {
+      context->set_default_verify_paths(ec);
+      if (failed("default trust store", "")) return nullptr;
     }
   }
-  if (!config.cert_file.empty() && (context->use_certificate_chain_file(config.cert_file, ec), ec)) {
-    describe(what, "cert_file", config.cert_file, ec);
-    return nullptr;
+  if (!config.cert_file.empty()) {
+    context->use_certificate_chain_file(config.cert_file, ec);
+    if (failed("cert_file", config.cert_file)) return nullptr;
   }
-  if (!config.key_file.empty() &&
-      (context->use_private_key_file(config.key_file, asio::ssl::context::pem, ec), ec)) {
-    describe(what, "key_file", config.key_file, ec);
-    return nullptr;
+  if (!config.key_file.empty()) {
+    context->use_private_key_file(config.key_file, asio::ssl::context::pem, ec);
+    if (failed("key_file", config.key_file)) return nullptr;
   }
   return context;
 }
@@ -159,8 +162,9 @@ std::unique_ptr<TlsStream> TlsStream::create(Socket socket, const TlsContext& co
   ERR_clear_error();
   SSL* ssl = context ? SSL_new(context->native_handle()) : nullptr;
   if (!ssl) {
-    ec = context ? std::error_code(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category())
-                 : std::make_error_code(std::errc::invalid_argument);
+    ec = context
+             ? std::error_code(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category())
+             : std::make_error_code(std::errc::invalid_argument);
     return nullptr;
   }
   // Partial writes and moving buffers let a write that would block be retried
@@ -204,15 +208,21 @@ std::unique_ptr<TlsStream> TlsStream::create(Socket socket, const TlsContext& co
 
 TlsStream::TlsStream(Socket socket, SSL* ssl) : Stream(std::move(socket)), ssl_(ssl) {}
 
-TlsStream::~TlsStream() { SSL_free(ssl_); }
+TlsStream::~TlsStream() {
+  SSL_free(ssl_);
+}
 
 IoResult TlsStream::result_of(int ret, std::size_t bytes) {
   const int saved_errno = errno;
   switch (SSL_get_error(ssl_, ret)) {
-    case SSL_ERROR_NONE: return {bytes, Wait::none, {}};
-    case SSL_ERROR_WANT_READ: return {bytes, Wait::read, {}};
-    case SSL_ERROR_WANT_WRITE: return {bytes, Wait::write, {}};
-    case SSL_ERROR_ZERO_RETURN: return {bytes, Wait::none, asio::error::eof};
+    case SSL_ERROR_NONE:
+      return {bytes, Wait::none, {}};
+    case SSL_ERROR_WANT_READ:
+      return {bytes, Wait::read, {}};
+    case SSL_ERROR_WANT_WRITE:
+      return {bytes, Wait::write, {}};
+    case SSL_ERROR_ZERO_RETURN:
+      return {bytes, Wait::none, asio::error::eof};
     case SSL_ERROR_SYSCALL: {
       if (const unsigned long e = ERR_get_error()) {
         ERR_clear_error();

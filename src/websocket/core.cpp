@@ -24,6 +24,16 @@ void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection, std::s
   url = std::move(socket_url);
   connection_->set_handler(this);
   keep_alive_ = owner_.shared_from_this();
+  // A server stopping gracefully says goodbye: RFC 6455 7.4.1, 1001.
+  shutdown_token_ = net::on_shutdown(loop_, [this] {
+    shutdown_token_ = 0;
+    if (state() == ReadyState::connecting) {
+      if (connection_) connection_->abort();
+      finish(driver::close_code::going_away, "server shutting down", false);
+    } else {
+      close(driver::close_code::going_away, "server shutting down");
+    }
+  });
 }
 
 void WebSocket::Core::accept(const http::Request& request) {
@@ -45,6 +55,26 @@ void WebSocket::Core::begin(std::string early, bool connection_started) {
   } else {
     connection_->start();
   }
+}
+
+void WebSocket::Core::hold_while_connecting(std::shared_ptr<net::Connector> connector) {
+  connector_ = std::move(connector);
+  if (!keep_alive_) keep_alive_ = owner_.shared_from_this();
+}
+
+void WebSocket::Core::start_client(const http::Url& url, driver::ClientOptions options,
+                                   std::chrono::milliseconds handshake_timeout) {
+  connector_.reset();
+  driver::Handler& handler = *this;
+  driver::Sink& sink = *this;
+  driver_ = std::make_unique<driver::Client>(url, handler, sink, std::move(options));
+  version = std::string(driver_->version());
+  close_timer_.start(handshake_timeout, [this] {
+    report_error(Error::handshake_timeout, "the server did not complete the handshake in time");
+    if (connection_) connection_->abort();
+    finish(driver::close_code::abnormal, "", false);
+  });
+  begin({}, /*connection_started=*/false);
 }
 
 void WebSocket::Core::fail_connecting(std::error_code error, std::string message) {
@@ -70,7 +100,15 @@ bool WebSocket::Core::ping(std::string_view payload, std::function<void()> on_po
 }
 
 void WebSocket::Core::close(std::uint16_t code, std::string_view reason) {
-  if (finished_ || !driver_) return;
+  if (finished_) return;
+  if (!driver_) {
+    // A client still connecting: abandon the attempt (HTML: "fail the
+    // WebSocket connection").
+    if (connector_) connector_->cancel();
+    connector_.reset();
+    finish(driver::close_code::abnormal, "", false);
+    return;
+  }
   ReadyState before = driver_->ready_state();
   if (before == ReadyState::closing) return;
   if (!driver_->close(code, reason)) return;
@@ -94,6 +132,8 @@ std::size_t WebSocket::Core::buffered_amount() const {
 // ---- Driver events --------------------------------------------------------------
 
 void WebSocket::Core::on_open() {
+  opened_ = true;
+  close_timer_.cancel();  // the handshake deadline
   protocol = driver_->protocol();
   sync_state();
   schedule_ping();
@@ -111,6 +151,9 @@ void WebSocket::Core::on_error(std::error_code error, std::string_view message) 
 }
 
 void WebSocket::Core::on_close(std::uint16_t code, std::string_view reason) {
+  // A connection that never opened reports 1006, as browsers do; the error
+  // event before it says why.
+  if (!opened_) return finish(driver::close_code::abnormal, "", false);
   finish(code, reason, !failed_);
 }
 
@@ -174,6 +217,7 @@ void WebSocket::Core::finish(std::uint16_t code, std::string_view reason, bool w
   state_.store(ReadyState::closed, std::memory_order_release);
   ping_timer_.cancel();
   close_timer_.cancel();
+  if (shutdown_token_) net::cancel_shutdown(loop_, shutdown_token_);
   // Flush what the driver wrote last (our close frame), then FIN.
   if (connection_ && connection_->is_open()) connection_->close();
   if (owner_.onclose) owner_.onclose(CloseEvent{code, std::string(reason), was_clean});

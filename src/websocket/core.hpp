@@ -8,9 +8,12 @@
 #include <memory>
 #include <string>
 
+#include "faye/driver/client.hpp"
 #include "faye/driver/driver.hpp"
+#include "faye/net/connector.hpp"
 #include "faye/net/connection.hpp"
 #include "faye/net/event_loop.hpp"
+#include "faye/net/shutdown.hpp"
 #include "faye/net/timer.hpp"
 #include "faye/websocket.hpp"
 
@@ -31,6 +34,13 @@ class WebSocket::Core final : private driver::Handler,
   // Starts the handshake, feeds `early` bytes (read with the request head),
   // and starts (or resumes) reading.
   void begin(std::string early, bool connection_started);
+  // Client sockets: kept alive from the start; the attempt in progress is
+  // cancelled by close().
+  void hold_while_connecting(std::shared_ptr<net::Connector> connector);
+  // Client sockets, once the transport is up: send the handshake, with a
+  // deadline for the answer.
+  void start_client(const http::Url& url, driver::ClientOptions options,
+                    std::chrono::milliseconds handshake_timeout);
   // Client sockets whose connection attempt failed before a driver existed.
   void fail_connecting(std::error_code error, std::string message);
 
@@ -76,6 +86,7 @@ class WebSocket::Core final : private driver::Handler,
   WebSocket& owner_;
   net::EventLoop& loop_;
   Options options_;
+  std::shared_ptr<net::Connector> connector_;
   std::shared_ptr<net::Connection> connection_;
   std::unique_ptr<driver::Driver> driver_;
   std::shared_ptr<WebSocket> keep_alive_;
@@ -83,7 +94,9 @@ class WebSocket::Core final : private driver::Handler,
   net::Timer close_timer_;
   std::atomic<ReadyState> state_{ReadyState::connecting};
   std::atomic<std::size_t> buffered_{0};
+  net::ShutdownToken shutdown_token_ = 0;
   std::uint64_t pings_sent_ = 0;
+  bool opened_ = false;    // the handshake succeeded
   bool failed_ = false;    // an error event has fired
   bool finished_ = false;  // onclose has fired
 };

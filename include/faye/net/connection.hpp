@@ -45,7 +45,6 @@ struct ConnectionOptions {
   std::size_t gather_threshold = 16 * 1024;
 };
 
-
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   class Handler {

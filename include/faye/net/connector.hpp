@@ -33,9 +33,9 @@ struct ConnectOptions {
   // Runs on the connected plain stream before TLS, e.g. to exchange an HTTP
   // CONNECT with a proxy; calls `done` with the stream to continue on, or an
   // error. `server_name` should then name the final host.
-  using Tunnel = std::function<void(
-      std::unique_ptr<Stream> stream,
-      std::function<void(std::error_code, std::unique_ptr<Stream>)> done)>;
+  using Tunnel =
+      std::function<void(std::unique_ptr<Stream> stream,
+                         std::function<void(std::error_code, std::unique_ptr<Stream>)> done)>;
   Tunnel tunnel;
   Connection::Options connection;
 };

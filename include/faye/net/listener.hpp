@@ -23,8 +23,8 @@ struct ListenOptions {
   std::string host = "0.0.0.0";  // "0.0.0.0", "::", "127.0.0.1", "::1", "localhost", ...
   std::uint16_t port = 0;        // 0: any free port, see Listener::port()
   int backlog = 511;
-  bool reuse_port = false;       // SO_REUSEPORT
-  TlsContext tls;                // null: plain TCP; see make_server_context()
+  bool reuse_port = false;  // SO_REUSEPORT
+  TlsContext tls;           // null: plain TCP; see make_server_context()
   std::chrono::milliseconds handshake_timeout{10'000};  // TLS only
   Connection::Options connection;
 };
@@ -45,8 +45,8 @@ class Listener {
 
   // Binds, listens and starts accepting. Errors name the failing step in
   // `what` when given ("bind 0.0.0.0:80: Permission denied").
-  std::error_code listen(ListenOptions options, AcceptHandler on_accept,
-                         ErrorHandler on_error = {}, std::string* what = nullptr);
+  std::error_code listen(ListenOptions options, AcceptHandler on_accept, ErrorHandler on_error = {},
+                         std::string* what = nullptr);
   // Stops accepting and closes the listening socket; connections already
   // handed over are unaffected; TLS handshakes in progress are abandoned.
   void stop();

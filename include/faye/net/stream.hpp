@@ -22,9 +22,9 @@ using Socket = asio::ip::tcp::socket;
 enum class Wait { none, read, write };
 
 struct IoResult {
-  std::size_t bytes = 0;    // transferred by this call
-  Wait wait = Wait::none;   // set when the call stopped because it would block
-  std::error_code error;    // asio::error::eof for an orderly end of input
+  std::size_t bytes = 0;   // transferred by this call
+  Wait wait = Wait::none;  // set when the call stopped because it would block
+  std::error_code error;   // asio::error::eof for an orderly end of input
 };
 
 class Stream {

@@ -32,8 +32,8 @@ struct TlsServerConfig {
 };
 
 struct TlsClientConfig {
-  std::string ca_file;    // PEM bundle of trusted CAs
-  std::string ca_dir;     // OpenSSL hashed directory of trusted CAs
+  std::string ca_file;  // PEM bundle of trusted CAs
+  std::string ca_dir;   // OpenSSL hashed directory of trusted CAs
   // With neither ca_file nor ca_dir, the system's default trust store is used.
   std::string cert_file;  // optional client certificate
   std::string key_file;

@@ -122,8 +122,7 @@ TEST(RequestParser, ByteAtATimeAssemblesSplitNamesAndValues) {
 }
 
 TEST(RequestParser, ParsesAContentLengthBody) {
-  std::string message =
-      "POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world";
+  std::string message = "POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world";
   RequestParser parser;
   EXPECT_EQ(feed(parser, message, 3), message.size());
   ASSERT_TRUE(parser.complete());
@@ -592,9 +591,9 @@ TEST(ResponseParser, LimitsTheNumberOfFields) {
 }
 
 TEST(ResponseParser, RejectsMalformedStatusLines) {
-  for (std::string_view bad : {"HTTP/1.1 1010 OK\r\n\r\n", "HTTP/1.1 abc OK\r\n\r\n",
-                               "HTTP/1.1\r\n\r\n", "<html>\r\n\r\n",
-                               "HTTP/1.1 101 OK\r\nBad Name: v\r\n\r\n"}) {
+  for (std::string_view bad :
+       {"HTTP/1.1 1010 OK\r\n\r\n", "HTTP/1.1 abc OK\r\n\r\n", "HTTP/1.1\r\n\r\n", "<html>\r\n\r\n",
+        "HTTP/1.1 101 OK\r\nBad Name: v\r\n\r\n"}) {
     ResponseParser parser;
     parser.parse(bad);
     EXPECT_EQ(parser.error(), ParseError::malformed) << bad;

@@ -23,8 +23,9 @@ TEST(Response, KeepsAnExplicitLengthOrChunking) {
 TEST(Response, AddsNoLengthWhereABodyIsForbidden) {
   // RFC 9110 8.6: no Content-Length in 1xx and 204 responses.
   Response upgrade{101, {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}}, ""};
-  EXPECT_EQ(upgrade.serialize_head(),
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+  EXPECT_EQ(
+      upgrade.serialize_head(),
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
   Response empty;
   empty.status = 204;
   EXPECT_EQ(empty.serialize_head(), "HTTP/1.1 204 No Content\r\n\r\n");

@@ -82,8 +82,8 @@ TEST(Url, ParsesIpv6Literals) {
 TEST(Url, RejectsMalformedIpv6Literals) {
   for (std::string_view bad :
        {"ws://[::1/", "ws://[]/", "ws://[:::1]/", "ws://[1::2::3]/", "ws://[12345::]/",
-        "ws://[1:2:3:4:5:6:7:8:9]/", "ws://[1:2:3:4:5:6:7]/", "ws://[g::1]/",
-        "ws://[::1]x/", "ws://[::1%25eth0]/", "ws://[::256.0.0.1]/", "ws://[1:]/"}) {
+        "ws://[1:2:3:4:5:6:7:8:9]/", "ws://[1:2:3:4:5:6:7]/", "ws://[g::1]/", "ws://[::1]x/",
+        "ws://[::1%25eth0]/", "ws://[::256.0.0.1]/", "ws://[1:]/"}) {
     EXPECT_NE(error_of(bad), "") << bad;
   }
   EXPECT_NE(error_of("ws://::1/").find("brackets"), std::string::npos);

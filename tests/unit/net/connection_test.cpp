@@ -3,8 +3,8 @@
 #include <atomic>
 #include <thread>
 
-#include <asio/error.hpp>
 #include <gtest/gtest.h>
+#include <asio/error.hpp>
 
 #include "faye/error.hpp"
 #include "unit/net/net_test_support.hpp"
@@ -38,9 +38,13 @@ void expect_echo(const char* host) {
       << pair.client->remote_endpoint();
 }
 
-TEST(NetConnection, EchoesOverIPv4) { expect_echo("127.0.0.1"); }
+TEST(NetConnection, EchoesOverIPv4) {
+  expect_echo("127.0.0.1");
+}
 
-TEST(NetConnection, EchoesOverIPv6) { expect_echo("::1"); }
+TEST(NetConnection, EchoesOverIPv6) {
+  expect_echo("::1");
+}
 
 TEST(NetConnection, LargeWritesArriveIntact) {
   EventLoop loop;
@@ -64,8 +68,8 @@ TEST(NetConnection, CorksWritesOfOneTurnIntoOneSystemCall) {
     for (int i = 0; i < 100; ++i) pair.server->write(std::string_view("0123456789"));
     pair.server->write(pattern(64 * 1024));  // a gathered buffer in the same writev
   });
-  EXPECT_TRUE(loop.run_until(
-      [&] { return pair.client_events.received.size() == 1000 + 64 * 1024; }, kDeadline));
+  EXPECT_TRUE(loop.run_until([&] { return pair.client_events.received.size() == 1000 + 64 * 1024; },
+                             kDeadline));
   EXPECT_EQ(pair.server->stats().write_calls - before, 1u);
 }
 
@@ -96,7 +100,8 @@ TEST(NetConnection, ReportsBufferedAmountAndDrain) {
   pair.client->resume_reading();
   EXPECT_TRUE(loop.run_until([&] { return pair.server_events.drains == 1; }, kDeadline));
   EXPECT_EQ(pair.server->buffered_amount(), 0u);
-  EXPECT_TRUE(loop.run_until([&] { return pair.client_events.received.size() == size; }, kDeadline));
+  EXPECT_TRUE(
+      loop.run_until([&] { return pair.client_events.received.size() == size; }, kDeadline));
 }
 
 TEST(NetConnection, ClosesWhenThePeerDoesNotReadPastTheLimit) {
@@ -159,8 +164,8 @@ TEST(NetConnection, AbortResetsAtOnce) {
   pair.server->write(pattern(1 << 20));
   pair.server->abort();
   EXPECT_FALSE(pair.server_events.closed.has_value());  // delivered from the loop, not inline
-  EXPECT_TRUE(loop.run_until(
-      [&] { return pair.server_events.closed && pair.client_events.closed; }, kDeadline));
+  EXPECT_TRUE(loop.run_until([&] { return pair.server_events.closed && pair.client_events.closed; },
+                             kDeadline));
   EXPECT_EQ(*pair.server_events.closed, asio::error::operation_aborted);
   EXPECT_EQ(*pair.client_events.closed, asio::error::connection_reset);
   EXPECT_TRUE(pair.client_events.received.empty());
@@ -172,8 +177,8 @@ TEST(NetConnection, ReportsThePeersEndOfStream) {
   ASSERT_TRUE(pair.server && pair.client);
   pair.client->write(std::string_view("last words"));
   pair.client->close();
-  EXPECT_TRUE(loop.run_until(
-      [&] { return pair.server_events.closed && pair.client_events.closed; }, kDeadline));
+  EXPECT_TRUE(loop.run_until([&] { return pair.server_events.closed && pair.client_events.closed; },
+                             kDeadline));
   EXPECT_EQ(pair.server_events.received, "last words");
   EXPECT_EQ(*pair.server_events.closed, asio::error::eof);
   EXPECT_FALSE(*pair.client_events.closed);
@@ -240,7 +245,8 @@ TEST(NetConnection, AdoptDeliversAlreadyReadBytesFirst) {
   asio::write(peer.socket, asio::buffer(std::string_view(" and the rest")));
   const int fd = accepted.release();  // the other server lets go of the descriptor
   std::error_code ec;
-  auto connection = Connection::adopt(loop, fd, as_bytes("GET / HTTP/1.1\r\n\r\nbytes read early"), ec);
+  auto connection =
+      Connection::adopt(loop, fd, as_bytes("GET / HTTP/1.1\r\n\r\nbytes read early"), ec);
   ASSERT_TRUE(connection) << ec.message();
   Recorder events;
   connection->set_handler(&events);

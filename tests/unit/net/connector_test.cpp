@@ -1,7 +1,7 @@
 #include "faye/net/connector.hpp"
 
-#include <asio/error.hpp>
 #include <gtest/gtest.h>
+#include <asio/error.hpp>
 
 #include "unit/net/net_test_support.hpp"
 

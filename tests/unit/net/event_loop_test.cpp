@@ -6,8 +6,8 @@
 
 #include <vector>
 
-#include <asio/executor_work_guard.hpp>
 #include <gtest/gtest.h>
+#include <asio/executor_work_guard.hpp>
 
 namespace faye::net {
 namespace {

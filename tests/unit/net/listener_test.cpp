@@ -1,7 +1,7 @@
 #include "faye/net/listener.hpp"
 
-#include <asio/error.hpp>
 #include <gtest/gtest.h>
+#include <asio/error.hpp>
 
 #include "unit/net/net_test_support.hpp"
 
@@ -15,7 +15,8 @@ std::shared_ptr<Connection> accept_one(EventLoop& loop, const std::string& host,
   Listener listener(loop);
   std::shared_ptr<Connection> accepted;
   std::string what;
-  EXPECT_FALSE(listener.listen({.host = host}, [&](auto c) { accepted = std::move(c); }, {}, &what))
+  EXPECT_FALSE(listener.listen(
+      {.host = host}, [&](auto c) { accepted = std::move(c); }, {}, &what))
       << what;
   EXPECT_NE(listener.port(), 0);
   RawPeer peer;
@@ -56,8 +57,8 @@ TEST(NetListener, ReusePortLetsTwoListenersShareAPort) {
   Listener first(loop), second(loop);
   ASSERT_FALSE(first.listen({.host = "127.0.0.1", .reuse_port = true}, [](auto) {}));
   std::string what;
-  EXPECT_FALSE(second.listen({.host = "127.0.0.1", .port = first.port(), .reuse_port = true},
-                             [](auto) {}, {}, &what))
+  EXPECT_FALSE(second.listen(
+      {.host = "127.0.0.1", .port = first.port(), .reuse_port = true}, [](auto) {}, {}, &what))
       << what;
 }
 
@@ -66,7 +67,8 @@ TEST(NetListener, ReportsAPortInUse) {
   Listener first(loop), second(loop);
   ASSERT_FALSE(first.listen({.host = "127.0.0.1"}, [](auto) {}));
   std::string what;
-  const auto ec = second.listen({.host = "127.0.0.1", .port = first.port()}, [](auto) {}, {}, &what);
+  const auto ec = second.listen(
+      {.host = "127.0.0.1", .port = first.port()}, [](auto) {}, {}, &what);
   EXPECT_EQ(ec, asio::error::address_in_use);
   EXPECT_EQ(what.rfind("bind 127.0.0.1:", 0), 0u) << what;
 }

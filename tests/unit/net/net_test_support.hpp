@@ -12,10 +12,10 @@
 #include <system_error>
 #include <thread>
 
+#include <gtest/gtest.h>
 #include <asio/ip/tcp.hpp>
 #include <asio/read.hpp>
 #include <asio/write.hpp>
-#include <gtest/gtest.h>
 
 #include "faye/net/connection.hpp"
 #include "faye/net/connector.hpp"
@@ -55,8 +55,8 @@ struct Recorder final : Connection::Handler {
 // A server and a client Connection joined over loopback, handlers attached
 // and started.
 struct Pair {
-  explicit Pair(EventLoop& loop, std::string host = "127.0.0.1", ConnectionOptions server_options = {},
-                ConnectionOptions client_options = {})
+  explicit Pair(EventLoop& loop, std::string host = "127.0.0.1",
+                ConnectionOptions server_options = {}, ConnectionOptions client_options = {})
       : loop(loop), listener(loop) {
     ListenOptions options{.host = host, .port = 0};
     options.connection = server_options;
@@ -147,7 +147,8 @@ struct TestCertificates {
     c.server_cert = d + "/server.pem";
     c.server_key = d + "/server.key";
     const std::string script =
-        "cd '" + d + "' && "
+        "cd '" + d +
+        "' && "
         "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 "
         "-subj '/CN=faye test CA' >/dev/null 2>&1 && "
         "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr "

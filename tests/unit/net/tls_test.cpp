@@ -2,8 +2,8 @@
 
 #include <openssl/x509_vfy.h>
 
-#include <asio/error.hpp>
 #include <gtest/gtest.h>
+#include <asio/error.hpp>
 
 #include "faye/error.hpp"
 #include "unit/net/net_test_support.hpp"
@@ -31,7 +31,9 @@ TlsContext client_context(TlsClientConfig config) {
   return context;
 }
 
-TlsClientConfig trusting_test_ca() { return {.ca_file = TestCertificates::get().ca_cert}; }
+TlsClientConfig trusting_test_ca() {
+  return {.ca_file = TestCertificates::get().ca_cert};
+}
 
 // A TLS listener and one client attempt against it.
 struct TlsSetup {
@@ -71,13 +73,13 @@ TEST(NetTls, EchoesWithAVerifiedCertificate) {
   client->start();
   const std::string payload = pattern(4 << 20);
   client->write(std::string(payload));
-  EXPECT_TRUE(loop.run_until([&] { return client_events.received.size() == payload.size(); },
-                             kDeadline));
+  EXPECT_TRUE(
+      loop.run_until([&] { return client_events.received.size() == payload.size(); }, kDeadline));
   EXPECT_TRUE(client_events.received == payload);
   // A graceful close sends close_notify: the server reads it as end of input.
   client->close();
-  EXPECT_TRUE(loop.run_until([&] { return server_events.closed && client_events.closed; },
-                             kDeadline));
+  EXPECT_TRUE(
+      loop.run_until([&] { return server_events.closed && client_events.closed; }, kDeadline));
   EXPECT_EQ(*server_events.closed, asio::error::eof);
   EXPECT_FALSE(*client_events.closed) << client_events.closed->message();
 }
@@ -106,7 +108,8 @@ TEST(NetTls, RejectsTheWrongHostName) {
   TlsSetup setup(loop, client_context(trusting_test_ca()), "localhost", "wrong.example");
   ASSERT_TRUE(setup.result);
   EXPECT_FALSE(*setup.result);
-  EXPECT_EQ(setup.result->error, std::error_code(X509_V_ERR_HOSTNAME_MISMATCH, tls_verify_category()));
+  EXPECT_EQ(setup.result->error,
+            std::error_code(X509_V_ERR_HOSTNAME_MISMATCH, tls_verify_category()));
   EXPECT_EQ(setup.result->error.message(), "certificate verify failed: hostname mismatch");
 }
 
@@ -139,8 +142,9 @@ TEST(NetTls, ServerHandshakeTimesOutAgainstASilentClient) {
   ListenOptions options{.host = "127.0.0.1",
                         .tls = server_context(),
                         .handshake_timeout = std::chrono::milliseconds(100)};
-  ASSERT_FALSE(listener.listen(options, [](auto) { FAIL() << "no connection expected"; },
-                               [&](std::error_code ec) { error = ec; }));
+  ASSERT_FALSE(listener.listen(
+      options, [](auto) { FAIL() << "no connection expected"; },
+      [&](std::error_code ec) { error = ec; }));
   RawPeer peer;
   peer.connect(listener.port());
   EXPECT_TRUE(loop.run_until([&] { return error.has_value(); }, kDeadline));
@@ -152,8 +156,9 @@ TEST(NetTls, ServerRejectsPlainTextWithoutCrashing) {
   Listener listener(loop);
   std::optional<std::error_code> error;
   ListenOptions options{.host = "127.0.0.1", .tls = server_context()};
-  ASSERT_FALSE(listener.listen(options, [](auto) { FAIL() << "no connection expected"; },
-                               [&](std::error_code ec) { error = ec; }));
+  ASSERT_FALSE(listener.listen(
+      options, [](auto) { FAIL() << "no connection expected"; },
+      [&](std::error_code ec) { error = ec; }));
   RawPeer peer;
   peer.connect(listener.port());
   asio::write(peer.socket, asio::buffer(std::string_view("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
