@@ -43,7 +43,16 @@ class MessageParser {
 
   ParseState state() const noexcept { return state_; }
   ParseError error() const noexcept { return error_; }
-  std::string_view error_message() const noexcept { return message_; }
+  std::string_view error_message() const noexcept {
+    return error_ == ParseError::out_of_memory ? "out of memory" : std::string_view(message_);
+  }
+
+  // The failure of last resort, which must not allocate.
+  int out_of_memory() noexcept {
+    state_ = ParseState::error;
+    error_ = ParseError::out_of_memory;
+    return -1;
+  }
 
  protected:
   MessageParser(http_parser_type type, std::size_t max_head_bytes, std::size_t max_fields,
@@ -205,7 +214,7 @@ class MessageParser {
     try {
       return (self->*Hook)(std::string_view(at, length));
     } catch (...) {
-      return self->fail(ParseError::out_of_memory, "out of memory");
+      return self->out_of_memory();
     }
   }
   template <int (MessageParser::*Hook)()>
@@ -214,7 +223,7 @@ class MessageParser {
     try {
       return (self->*Hook)();
     } catch (...) {
-      return self->fail(ParseError::out_of_memory, "out of memory");
+      return self->out_of_memory();
     }
   }
   int url(std::string_view piece) { return on_url(piece); }
@@ -265,9 +274,14 @@ class RequestParser::Impl final : public MessageParser {
       : MessageParser(HTTP_REQUEST, options.max_header_bytes, options.max_header_count, true),
         options_(options) {}
 
-  std::size_t parse(std::string_view data) {
-    if (state() == ParseState::complete) reset();
-    return execute(data);
+  std::size_t parse(std::string_view data) noexcept {
+    try {
+      if (state() == ParseState::complete) reset();
+      return execute(data);
+    } catch (...) {
+      out_of_memory();
+      return 0;
+    }
   }
 
   void reset() {
@@ -409,7 +423,14 @@ class ResponseParser::Impl final : public MessageParser {
   explicit Impl(Options options)
       : MessageParser(HTTP_RESPONSE, options.max_head_bytes, options.max_header_count, false) {}
 
-  std::size_t parse(std::string_view data) { return execute(data); }
+  std::size_t parse(std::string_view data) noexcept {
+    try {
+      return execute(data);
+    } catch (...) {
+      out_of_memory();
+      return 0;
+    }
+  }
 
   void reset() {
     reset_all();

@@ -56,8 +56,9 @@ class RequestParser {
   // it took; the rest belongs to the next request (pipelining) or, after an
   // upgrade, to the new protocol. Called after a complete request, it starts
   // the next one (the completed request is discarded unless taken). Does
-  // nothing in the error state. Never throws: failures are the error state.
-  std::size_t parse(std::string_view data);
+  // nothing in the error state. Never throws: failures, running out of memory
+  // included, are the error state.
+  std::size_t parse(std::string_view data) noexcept;
 
   ParseState state() const noexcept;
   bool complete() const noexcept { return state() == ParseState::complete; }
@@ -121,8 +122,9 @@ class ResponseParser {
   ~ResponseParser();
 
   // Consumes bytes up to the end of the head and returns how many it took.
-  // Once complete (or failed) it consumes nothing more until reset().
-  std::size_t parse(std::string_view data);
+  // Once complete (or failed) it consumes nothing more until reset(). Never
+  // throws.
+  std::size_t parse(std::string_view data) noexcept;
 
   ParseState state() const noexcept;
   bool complete() const noexcept { return state() == ParseState::complete; }

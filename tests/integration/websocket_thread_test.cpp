@@ -1,0 +1,69 @@
+// send(), ping() and close() from threads other than the socket's loop: the
+// calls are posted to the loop, in order. Also built under ThreadSanitizer.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "faye/websocket.hpp"
+#include "websocket_server_fixture.hpp"
+
+namespace faye::test {
+namespace {
+
+TEST_F(WebSocketServerTest, SendsFromOtherThreadsInOrder) {
+  constexpr int kMessages = 2000;
+  std::vector<std::thread> senders;
+  setup = [&](const std::shared_ptr<WebSocket>& ws) {
+    ws->onopen = [&, ws](const OpenEvent&) {
+      // Two threads: one sends numbered text, the other numbered binary.
+      senders.emplace_back([ws] {
+        for (int i = 0; i < kMessages; ++i) ws->send(std::string_view("t" + std::to_string(i)));
+      });
+      senders.emplace_back([ws] {
+        for (int i = 0; i < kMessages; ++i) ws->send(as_bytes("b" + std::to_string(i)));
+        // Reading the state and the buffer from another thread is allowed.
+        (void)ws->ready_state();
+        (void)ws->buffered_amount();
+      });
+    };
+    ws->onmessage = nullptr;
+  };
+  start();
+  auto ws = WebSocket::Client::connect(loop, url());
+  auto seen = observe(ws);
+  ASSERT_TRUE(run_until([&] { return seen->messages.size() == 2 * kMessages; }, 30s));
+  int next_text = 0, next_binary = 0;
+  for (std::size_t i = 0; i < seen->messages.size(); ++i) {
+    if (seen->binary[i]) {
+      EXPECT_EQ(seen->messages[i], "b" + std::to_string(next_binary++));
+    } else {
+      EXPECT_EQ(seen->messages[i], "t" + std::to_string(next_text++));
+    }
+  }
+  for (auto& thread : senders) thread.join();
+  ws->close();
+  ASSERT_TRUE(run_until([&] { return seen->closed.has_value(); }));
+}
+
+TEST_F(WebSocketServerTest, ClosesAndPingsFromAnotherThread) {
+  start();
+  auto ws = WebSocket::Client::connect(loop, url());
+  auto seen = observe(ws);
+  std::atomic<int> pongs{0};
+  ASSERT_TRUE(run_until([&] { return seen->opened; }));
+  std::thread other([&] {
+    EXPECT_TRUE(ws->ping("from afar", [&] { ++pongs; }));
+    ws->send("last words");
+    ws->close(4002, "closed elsewhere");
+  });
+  other.join();
+  ASSERT_TRUE(run_until([&] { return seen->closed.has_value(); }));
+  EXPECT_EQ(pongs.load(), 1);
+  EXPECT_EQ(seen->messages, std::vector<std::string>{"last words"});
+  EXPECT_EQ(seen->closed->code, 4002);
+  EXPECT_EQ(seen->closed->reason, "closed elsewhere");
+}
+
+}  // namespace
+}  // namespace faye::test
