@@ -1,26 +1,66 @@
 // Hand-off from Boost.Beast: a Beast HTTP server answers plain requests itself
 // and gives its WebSocket upgrades to faye, which echoes every message.
 //
-// Beast runs on Boost.Asio, faye on standalone Asio: two libraries that cannot
-// share a socket object, so the connection crosses over as what both agree on,
-// the native descriptor, along with the parsed head and the bytes Beast read
-// past it (a draft-76 key3, or frames the client sent without waiting).
+// Beast runs on Boost.Asio, faye on standalone Asio: their socket objects are
+// unrelated types, so the connection crosses over as what both agree on, the
+// native descriptor, with the parsed head and the bytes Beast read past it (a
+// draft-76 key3, or frames the client sent without waiting).
+//
+// The two Asios cannot even share a translation unit (both declare the same
+// global helper namespaces, chriskohlhoff/asio#874), so this file is compiled
+// twice: once as the faye side (FAYE_LOOP_SIDE, owns the faye loop) and once
+// as the Beast side. Only faye/websocket.hpp, free of Asio, is seen by both.
 //
 //   handoff_beast [port [address]]    port 0 picks a free one; prints it
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <string>
 
+#include <faye/websocket.hpp>
+
+// The seam between the two sides: plain C++ types only.
+void start_faye_loop();
+void hand_off(int fd, faye::http::Request request, std::string already_read);
+
+#ifdef FAYE_LOOP_SIDE  // ---- faye side: standalone Asio ------------------------
 #include <unistd.h>
 
 #include <asio/executor_work_guard.hpp>
-#include <cstdlib>
 #include <iostream>
-#include <string>
 #include <thread>
 
 #include <faye/net/event_loop.hpp>
-#include <faye/websocket.hpp>
+
+namespace {
+faye::net::EventLoop loop;
+auto work = asio::make_work_guard(loop.context());  // run() even while no socket is open
+}  // namespace
+
+void start_faye_loop() {
+  std::thread([] { loop.run(); }).detach();
+}
+
+void hand_off(int fd, faye::http::Request request, std::string already_read) {
+  // WebSocket objects belong to their loop: adopt on the loop's thread.
+  loop.post([fd, request = std::move(request), already_read = std::move(already_read)] {
+    auto ws = faye::WebSocket::adopt(loop, fd, request, faye::as_bytes(already_read));
+    if (!ws) {  // not a TCP socket after all: it is still ours to close
+      ::close(fd);
+      return;
+    }
+    // Capturing `ws` is safe: the library drops the handlers after onclose.
+    ws->onmessage = [ws](const faye::MessageEvent& event) { ws->send(event.data); };
+    ws->onclose = [](const faye::CloseEvent& event) {
+      std::cout << "close " << event.code << ' ' << event.reason << std::endl;
+    };
+  });
+}
+
+#else  // ---- Beast side: Boost.Asio --------------------------------------------
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
@@ -38,23 +78,8 @@ faye::http::Request to_faye(const bhttp::request<bhttp::string_body>& in) {
   return out;
 }
 
-// Runs on the faye loop's thread: WebSocket objects belong to their loop.
-void adopt(faye::net::EventLoop& loop, int fd, const faye::http::Request& request,
-           const std::string& already_read) {
-  auto ws = faye::WebSocket::adopt(loop, fd, request, faye::as_bytes(already_read));
-  if (!ws) {  // not a TCP socket after all: it is still ours to close
-    ::close(fd);
-    return;
-  }
-  // Capturing `ws` is safe: the library drops the handlers after onclose.
-  ws->onmessage = [ws](const faye::MessageEvent& event) { ws->send(event.data); };
-  ws->onclose = [](const faye::CloseEvent& event) {
-    std::cout << "close " << event.code << ' ' << event.reason << std::endl;
-  };
-}
-
 // One thread per connection, as Beast's synchronous server examples do.
-void serve(tcp::socket socket, faye::net::EventLoop& loop) {
+void serve(tcp::socket socket) {
   beast::flat_buffer buffer;
   beast::error_code ec;
   for (;;) {
@@ -68,10 +93,7 @@ void serve(tcp::socket socket, faye::net::EventLoop& loop) {
       const auto rest = buffer.data();
       std::string already_read(static_cast<const char*>(rest.data()), rest.size());
       const int fd = socket.release(ec);  // Boost.Asio lets go without closing
-      if (ec) return;
-      loop.post([&loop, fd, head = std::move(head), already_read = std::move(already_read)] {
-        adopt(loop, fd, head, already_read);
-      });
+      if (!ec) hand_off(fd, std::move(head), std::move(already_read));
       return;
     }
     bhttp::response<bhttp::string_body> response{bhttp::status::ok, request.version()};
@@ -91,14 +113,12 @@ int main(int argc, char** argv) {
   boost::asio::io_context context;
   tcp::acceptor acceptor(context, {address, port});
   std::cout << "listening on " << acceptor.local_endpoint().port() << std::endl;
-
-  faye::net::EventLoop loop;
-  auto work = asio::make_work_guard(loop.context());  // run() even while no socket is open
-  std::thread loop_thread([&loop] { loop.run(); });
+  start_faye_loop();
   for (;;) {
     tcp::socket socket(context);
     beast::error_code ec;
     acceptor.accept(socket, ec);
-    if (!ec) std::thread(serve, std::move(socket), std::ref(loop)).detach();
+    if (!ec) std::thread(serve, std::move(socket)).detach();
   }
 }
+#endif

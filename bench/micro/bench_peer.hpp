@@ -40,15 +40,20 @@ inline std::string ascii_text(std::size_t size) {
 // with ASCII to exactly `size` bytes. Every lead byte of the set stays a valid
 // lead with a valid continuation when its low bit flips (see kUtf8ToggleKey).
 inline std::string multibyte_text(std::size_t size) {
-  static constexpr std::string_view kChars[] = {
-      "h", "\xC3\xA9", "l", "\xC3\xB6", " ", "\xE2\x82\xAC", "\xE6\x97\xA5", "\xE6\x9C\xAC",
-      "\xE8\xAA\x9E", "\xF0\x9F\x98\x80", "w", "\xCE\xB1", "\xD0\x96", "!"};
+  // "hélö €日本語😀wαЖ!"
+  constexpr std::string_view kSample =
+      "h\xC3\xA9l\xC3\xB6 \xE2\x82\xAC\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E\xF0\x9F\x98\x80"
+      "w\xCE\xB1\xD0\x96!";
+  auto char_size = [](char lead) -> std::size_t {
+    auto byte = static_cast<std::uint8_t>(lead);
+    return byte < 0x80 ? 1 : byte < 0xE0 ? 2 : byte < 0xF0 ? 3 : 4;
+  };
   std::string out;
   out.reserve(size);
-  for (std::size_t i = 0;; ++i) {
-    std::string_view c = kChars[i % std::size(kChars)];
-    if (out.size() + c.size() > size) break;
-    out.append(c);
+  for (std::size_t at = 0;; at = (at + char_size(kSample[at])) % kSample.size()) {
+    std::size_t n = char_size(kSample[at]);
+    if (out.size() + n > size) break;
+    out.append(kSample.substr(at, n));
   }
   out.append(size - out.size(), 'x');
   return out;
@@ -66,7 +71,8 @@ inline std::vector<std::uint8_t> binary_payload(std::size_t size) {
 }
 
 // A client frame carrying `payload`, masked with `key`.
-inline std::vector<std::uint8_t> masked_frame(Opcode opcode, const std::vector<std::uint8_t>& payload,
+inline std::vector<std::uint8_t> masked_frame(Opcode opcode,
+                                              const std::vector<std::uint8_t>& payload,
                                               const MaskKey& key) {
   driver::FrameHeader header;
   header.opcode = static_cast<std::uint8_t>(opcode);
@@ -145,7 +151,8 @@ inline std::unique_ptr<driver::Client> open_client(driver::Handler& handler, Buf
   std::string key = request.substr(start, request.find("\r\n", start) - start);
   client->parse(
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-      "Sec-WebSocket-Accept: " + driver::accept_key(key) + "\r\n\r\n");
+      "Sec-WebSocket-Accept: " +
+      driver::accept_key(key) + "\r\n\r\n");
   return client;
 }
 

@@ -5,6 +5,8 @@
 //
 // Usage: faye_bench_micro [Google Benchmark flags]. With
 // --benchmark_repetitions=N the table uses the median of the N runs.
+// Google Benchmark's display is always the console one (a file report can
+// still be asked for with --benchmark_out).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -44,6 +46,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
     std::string name;
     std::int64_t size = 0;
     std::vector<double> bytes_per_second;  // one per repetition
+    double median_aggregate = 0;           // Google Benchmark's, when reported
   };
 
   using ConsoleReporter::ConsoleReporter;
@@ -55,15 +58,21 @@ class RatioReporter : public benchmark::ConsoleReporter {
         ++errors_;
         continue;
       }
-      if (run.run_type != Run::RT_Iteration) continue;
+      bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
+      if (run.run_type != Run::RT_Iteration && !median) continue;
       auto rate = run.counters.find("bytes_per_second");
       if (rate == run.counters.end()) continue;
       std::string key = run.run_name.function_name + "/" + run.run_name.args;
       auto [it, added] = index_.try_emplace(key, rows_.size());
       if (added) {
-        rows_.push_back({run.run_name.function_name, std::stoll(run.run_name.args), {}});
+        rows_.push_back({run.run_name.function_name, std::stoll(run.run_name.args), {}, 0});
       }
-      rows_[it->second].bytes_per_second.push_back(rate->second.value);
+      Row& row = rows_[it->second];
+      if (median) {
+        row.median_aggregate = rate->second.value;
+      } else {
+        row.bytes_per_second.push_back(rate->second.value);
+      }
     }
   }
 
@@ -76,7 +85,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
   int errors_ = 0;
 };
 
-double median(std::vector<double> values) {
+double median(const RatioReporter::Row& row) {
+  if (row.median_aggregate > 0) return row.median_aggregate;
+  std::vector<double> values = row.bytes_per_second;
   std::sort(values.begin(), values.end());
   std::size_t n = values.size();
   return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
@@ -105,12 +116,12 @@ constexpr std::int64_t kGoalMinSize = 64 << 10;
 void print_table(const std::vector<RatioReporter::Row>& rows) {
   std::map<std::int64_t, double> reference;
   for (const auto& row : rows) {
-    if (row.name == kReference) reference[row.size] = median(row.bytes_per_second);
+    if (row.name == kReference) reference[row.size] = median(row);
   }
   std::printf("\n%-26s %8s %9s %9s\n", "benchmark", "size", "GB/s", "x memcpy");
   std::map<std::string, std::vector<double>> goal_ratios;
   for (const auto& row : rows) {
-    double rate = median(row.bytes_per_second);
+    double rate = median(row);
     auto ref = reference.find(row.size);
     if (ref == reference.end() || ref->second <= 0) {
       std::printf("%-26s %8s %9.2f %9s\n", row.name.c_str(), size_label(row.size).c_str(),

@@ -41,32 +41,26 @@ void log_line(const std::string& line) {
   std::fwrite(text.data(), 1, text.size(), stderr);
 }
 
-faye::http::Response demo_page_response(const faye::http::Request& request) {
-  faye::http::Response response{200,
-                                {{"Content-Type", "text/html; charset=utf-8"},
-                                 {"Cache-Control", "no-cache"},
-                                 {"X-Content-Type-Options", "nosniff"}},
-                                std::string(demo_page)};
-  if (request.method == "HEAD") {
-    // The head of the GET response, without its body (RFC 9110 9.3.2).
-    response.headers.set("Content-Length", std::to_string(response.body.size()));
-    response.body.clear();
-  }
-  return response;
+// The server answers HEAD with this response's head alone (RFC 9110 9.3.2).
+faye::http::Response demo_page_response() {
+  return {200,
+          {{"Content-Type", "text/html; charset=utf-8"},
+           {"Cache-Control", "no-cache"},
+           {"X-Content-Type-Options", "nosniff"}},
+          std::string(demo_page)};
 }
 
 faye::http::Response text_response(int status, std::string body) {
   return {status, {{"Content-Type", "text/plain; charset=utf-8"}}, std::move(body) + '\n'};
 }
 
-void echo(faye::http::Request& request, const ServeOptions& options) {
-  auto ws = faye::WebSocket::accept(request, {.protocols = options.protocols,
-                                              .max_length = options.max_length});
+void echo(faye::http::Request& request, const faye::WebSocket::Options& options, bool quiet) {
+  auto ws = faye::WebSocket::accept(request, options);
   // The library keeps the socket alive until onclose and drops the handlers
   // then, so a raw pointer is valid in every handler.
   faye::WebSocket* socket = ws.get();
   ws->onmessage = [socket](const faye::MessageEvent& event) { socket->send(event.data); };
-  if (options.quiet) return;
+  if (quiet) return;
 
   std::string peer = request.remote_address;
   ws->onopen = [socket, peer](const faye::OpenEvent&) {
@@ -101,15 +95,19 @@ int run_serve(const ServeOptions& options) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  faye::WebSocket::Options websocket_options;
+  websocket_options.protocols = options.protocols;
+  websocket_options.max_length = options.max_length;
+
   faye::http::Server server(
       {.host = options.host,
        .port = options.port,
        .threads = options.threads,
        .tls_cert_file = options.tls_cert,
        .tls_key_file = options.tls_key},
-      [&options](faye::http::Request& request) {
+      [&](faye::http::Request& request) {
         if (faye::WebSocket::is_websocket(request)) {
-          echo(request, options);
+          echo(request, websocket_options, options.quiet);
           return faye::http::Response::hijacked();
         }
         if (request.path() != "/") return text_response(404, "Not found");
@@ -118,7 +116,7 @@ int run_serve(const ServeOptions& options) {
           response.headers.add("Allow", "GET, HEAD");
           return response;
         }
-        return demo_page_response(request);
+        return demo_page_response();
       });
 
   try {

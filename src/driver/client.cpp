@@ -29,6 +29,17 @@ void Client::start() {
     }
     request.append("\r\n");
   }
+  // RFC 6455 9.1: offer the registered extensions; check_response
+  // activates those the server accepts.
+  if (!options_.extensions.empty()) {
+    negotiated_ = std::make_unique<Extensions>();
+    std::string offer = negotiated_->generate_offer(options_.extensions);
+    if (offer.empty()) {
+      negotiated_.reset();
+    } else {
+      request.append("Sec-WebSocket-Extensions: ").append(offer).append("\r\n");
+    }
+  }
   // Credentials in the URL become Basic authentication, as browsers do.
   if (!url_.userinfo.empty() && !options_.headers.contains("Authorization")) {
     std::string credentials = http::percent_decode(url_.userinfo);
@@ -96,10 +107,28 @@ bool Client::check_response() {
     }
     protocol_ = *chosen;
   }
-  if (auto extensions = headers.get_all("Sec-WebSocket-Extensions")) {
+  auto extensions = headers.get_all("Sec-WebSocket-Extensions");
+  if (!extensions) {
+    negotiated_.reset();  // the server declined every offer
+    return true;
+  }
+  if (!negotiated_) {
     fail_handshake(Error::bad_extension,
                    "server negotiated extensions that were not offered: " + *extensions);
     return false;
+  }
+  // RFC 6455 4.1: an extension not offered, or parameters we did not allow
+  // (RFC 7692 7), and "the client MUST _Fail the WebSocket Connection_".
+  std::string error;
+  if (!negotiated_->activate(*extensions, error)) {
+    fail_handshake(Error::bad_extension, error);
+    return false;
+  }
+  if (negotiated_->active()) {
+    extensions_ = std::move(*extensions);
+    allowed_rsv_ = negotiated_->rsv();
+  } else {
+    negotiated_.reset();
   }
   return true;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <utility>
 
 #include "faye/driver/handshake.hpp"
 #include "faye/driver/random.hpp"
@@ -92,6 +93,25 @@ void Hybi::accept_request(const http::Request& request, const ServerOptions& opt
       response.headers.add("Sec-WebSocket-Protocol", protocol_);
     }
   }
+  // RFC 6455 9.1: accept what we support of the client's offers. A server
+  // that registered no extension ignores the header, as it may ignore any
+  // extension it does not know (4.2.2).
+  if (!options.extensions.empty()) {
+    if (auto offered = headers.get_all("Sec-WebSocket-Extensions")) {
+      auto negotiated = std::make_unique<Extensions>();
+      std::string answer;
+      std::string error;
+      if (!negotiated->generate_response(options.extensions, *offered, answer, error)) {
+        return reject(400, error);
+      }
+      if (negotiated->active()) {
+        response.headers.add("Sec-WebSocket-Extensions", answer);
+        extensions_ = std::move(answer);
+        allowed_rsv_ = negotiated->rsv();
+        negotiated_ = std::move(negotiated);
+      }
+    }
+  }
   for (const auto& [name, value] : options.headers) response.headers.add(name, value);
   response_head_ = response.serialize_head();
 }
@@ -102,7 +122,7 @@ void Hybi::start() {
     write(rejection(reject_status_, reject_message_));
     Error error = reject_status_ == 426 ? Error::unsupported_version : Error::bad_request;
     emit_error(error, reject_message_);
-    finish_close(close_code::protocol_error, reject_message_);
+    finish(close_code::protocol_error, reject_message_);
     return;
   }
   write(response_head_);
@@ -161,8 +181,14 @@ bool Hybi::begin_frame() {
     fail(Error::protocol_error, close_code::protocol_error, message);
     return false;
   };
-  if (frame_.rsv & ~allowed_rsv_) {
-    return protocol_error("RSV bits set without a negotiated extension");
+  // RFC 6455 5.2: an RSV bit needs a negotiated extension that defines it.
+  // Ours are per-message extensions, whose bits mark a message's first
+  // frame only (RFC 7692 6.1): never a continuation or control frame.
+  const bool first_frame = static_cast<Opcode>(frame_.opcode) == Opcode::text ||
+                           static_cast<Opcode>(frame_.opcode) == Opcode::binary;
+  if (frame_.rsv & ~(first_frame ? allowed_rsv_ : 0)) {
+    return protocol_error(allowed_rsv_ == 0 ? "RSV bits set without a negotiated extension"
+                                            : "RSV bits not allowed on this frame");
   }
   if (!is_known_opcode(frame_.opcode)) return protocol_error("reserved opcode");
   if (role_ == Role::server && !frame_.masked) {
@@ -191,9 +217,11 @@ bool Hybi::begin_frame() {
         return protocol_error("new data frame inside a fragmented message");
       }
       frame_type_ = opcode;
+      message_rsv_ = frame_.rsv;
       if (!frame_.fin) message_type_ = opcode;
     }
-    // Enforced from the header, before a byte of the payload is buffered.
+    // Enforced from the header, before a byte of the payload is buffered;
+    // on compressed messages, it bounds the compressed bytes collected.
     if (frame_.length > max_length_ || message_.size() + frame_.length > max_length_) {
       fail(Error::message_too_big, close_code::too_large,
            "message exceeds the maximum length of " + std::to_string(max_length_) + " bytes");
@@ -224,7 +252,8 @@ bool Hybi::on_payload(MutableBytes chunk, bool whole_frame) {
 
   // Text is validated piece by piece so that a bad byte fails the
   // connection as soon as it arrives (RFC 6455 8.1, Autobahn 6.4).
-  if (frame_type_ == Opcode::text && !utf8_.feed(chunk)) {
+  // (A message transformed by an extension is validated once restored.)
+  if (frame_type_ == Opcode::text && message_rsv_ == 0 && !utf8_.feed(chunk)) {
     fail(Error::invalid_utf8, close_code::invalid_data, "invalid UTF-8 in text message");
     return false;
   }
@@ -240,16 +269,34 @@ bool Hybi::finish_data_frame(Bytes whole_message, bool unfragmented) {
   if (!frame_.fin) return true;
   Opcode type = frame_type_;
   message_type_ = Opcode::continuation;
-  if (type == Opcode::text && !utf8_.complete()) {
+  MessageType message_type = type == Opcode::text ? MessageType::text : MessageType::binary;
+  Bytes data = unfragmented ? whole_message : as_bytes(message_);
+  const std::uint8_t rsv = std::exchange(message_rsv_, 0);
+  if (rsv != 0) {
+    // RSV bits pass begin_frame only once extensions are negotiated: they
+    // restore the message (in reverse order of activation).
+    ExtensionMessage restored{
+        .type = message_type, .rsv = rsv, .data = data, .max_length = max_length_};
+    ExtensionStatus status = negotiated_->process_incoming(restored);
+    if (!status.ok()) {
+      fail(status.error, status.close_code, status.message);
+      return false;
+    }
+    data = restored.data;
+    if (type == Opcode::text && !is_valid_utf8(data)) {
+      fail(Error::invalid_utf8, close_code::invalid_data, "invalid UTF-8 in text message");
+      return false;
+    }
+  } else if (type == Opcode::text && !utf8_.complete()) {
     fail(Error::invalid_utf8, close_code::invalid_data, "text message ends inside a character");
     return false;
   }
   utf8_.reset();
-  Message message{type == Opcode::text ? MessageType::text : MessageType::binary,
-                  unfragmented ? whole_message : as_bytes(message_)};
+  Message message{message_type, data};
   // RFC 6455 allows data after our close; the browser API drops it (HTML
   // "WebSocket message received": only in the OPEN state).
   if (state_ == ReadyState::open) handler_.on_message(message);
+  if (rsv != 0 && negotiated_) negotiated_->release_incoming();
   message_.clear();
   if (message_.capacity() > kRetainedBufferCapacity) std::string().swap(message_);
   return state_ != ReadyState::closed;
@@ -306,32 +353,73 @@ void Hybi::on_close_frame(Bytes payload) {
   // this one answers ours. Either way the closing handshake is complete.
   if (state_ == ReadyState::open) send_close(code, {});
   std::string reason_copy(reason);  // the payload may live in a buffer we reset
-  finish_close(code, reason_copy);
+  finish(code, reason_copy);
 }
 
 void Hybi::fail(Error error, std::uint16_t code, std::string_view message) {
   if (state_ == ReadyState::closed) return;
   emit_error(error, message);
   if (state_ == ReadyState::open) send_close(code, message);
-  finish_close(code, message);
+  finish(code, message);
 }
 
 void Hybi::fail_handshake(Error error, std::string_view message) {
   if (state_ == ReadyState::closed) return;
   emit_error(error, message);
-  finish_close(close_code::protocol_error, message);
+  finish(close_code::protocol_error, message);
 }
 
-bool Hybi::text(std::string_view message) {
-  return frame(Opcode::text, as_bytes(message), true);
+void Hybi::finish(std::uint16_t code, std::string_view reason) {
+  // Nothing more will be compressed or inflated: free zlib's state now
+  // rather than when the driver is destroyed.
+  if (negotiated_) negotiated_->close();
+  finish_close(code, reason);
 }
 
-bool Hybi::binary(Bytes message) { return frame(Opcode::binary, message, true); }
+std::size_t Hybi::memory_usage() const {
+  auto heap = [](const std::string& buffer) {
+    return buffer.capacity() > std::string().capacity() ? buffer.capacity() + 1 : 0;
+  };
+  return heap(message_) + heap(control_) + (negotiated_ ? negotiated_->memory_usage() : 0);
+}
 
-bool Hybi::frame(Opcode opcode, Bytes payload, bool fin) {
+bool Hybi::text(std::string_view message) { return text(message, true); }
+
+bool Hybi::binary(Bytes message) { return binary(message, true); }
+
+bool Hybi::text(std::string_view message, bool compress) {
+  return frame(Opcode::text, as_bytes(message), true, compress);
+}
+
+bool Hybi::binary(Bytes message, bool compress) {
+  return frame(Opcode::binary, message, true, compress);
+}
+
+bool Hybi::frame(Opcode opcode, Bytes payload, bool fin, bool compress) {
   if (state_ != ReadyState::open || is_control(static_cast<std::uint8_t>(opcode))) return false;
-  return send_frame(static_cast<std::uint8_t>((fin ? kFin : 0) | static_cast<std::uint8_t>(opcode)),
-                    payload);
+  auto first_byte =
+      static_cast<std::uint8_t>((fin ? kFin : 0) | static_cast<std::uint8_t>(opcode));
+  if (!negotiated_) return send_frame(first_byte, payload);
+
+  // Control frames never reach here: extensions see data frames only.
+  const bool first = opcode != Opcode::continuation;
+  if (first) sending_type_ = opcode;
+  ExtensionMessage message{
+      .type = sending_type_ == Opcode::binary ? MessageType::binary : MessageType::text,
+      .data = payload,
+      .first = first,
+      .fin = fin,
+      .compress = compress};
+  ExtensionStatus status = negotiated_->process_outgoing(message);
+  if (!status.ok()) {
+    fail(status.error, status.close_code, status.message);
+    return false;
+  }
+  // The extensions' RSV bits go on the first frame only (RFC 7692 6.1).
+  if (first) first_byte |= message.rsv;
+  bool sent = send_frame(first_byte, message.data);
+  negotiated_->release_outgoing();
+  return sent;
 }
 
 bool Hybi::ping(Bytes payload, std::function<void()> on_pong) {
@@ -347,6 +435,7 @@ bool Hybi::pong(Bytes payload) {
 
 bool Hybi::close(std::uint16_t code, std::string_view reason) {
   if (state_ == ReadyState::connecting) {
+    if (negotiated_) negotiated_->close();
     state_ = ReadyState::closed;
     handler_.on_close(code, reason);
     return true;

@@ -19,8 +19,8 @@ const std::uint8_t* skip_ascii(const std::uint8_t* p, const std::uint8_t* end) {
   };
   // 64 bytes per test: two loads a cycle keep up with L1.
   while (end - p >= 64) {
-    __m128i any = _mm_or_si128(_mm_or_si128(load(p), load(p + 16)),
-                               _mm_or_si128(load(p + 32), load(p + 48)));
+    __m128i any =
+        _mm_or_si128(_mm_or_si128(load(p), load(p + 16)), _mm_or_si128(load(p + 32), load(p + 48)));
     if (_mm_movemask_epi8(any) != 0) break;
     p += 64;
   }
@@ -70,7 +70,9 @@ Lead classify(std::uint8_t byte) {
   return {0, 0, 0};
 }
 
-bool is_continuation(std::uint8_t byte) { return (byte & 0xC0) == 0x80; }
+bool is_continuation(std::uint8_t byte) {
+  return (byte & 0xC0) == 0x80;
+}
 
 }  // namespace
 

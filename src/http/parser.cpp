@@ -42,6 +42,7 @@ class MessageParser {
   MessageParser& operator=(const MessageParser&) = delete;
 
   ParseState state() const noexcept { return state_; }
+  bool head_done() const noexcept { return head_done_; }
   ParseError error() const noexcept { return error_; }
   std::string_view error_message() const noexcept {
     return error_ == ParseError::out_of_memory ? "out of memory" : std::string_view(message_);
@@ -363,11 +364,14 @@ RequestParser::RequestParser(RequestParser&&) noexcept = default;
 RequestParser& RequestParser::operator=(RequestParser&&) noexcept = default;
 RequestParser::~RequestParser() = default;
 
-std::size_t RequestParser::parse(std::string_view data) {
+std::size_t RequestParser::parse(std::string_view data) noexcept {
   return impl_->parse(data);
 }
 ParseState RequestParser::state() const noexcept {
   return impl_->state();
+}
+bool RequestParser::head_complete() const noexcept {
+  return impl_->head_done();
 }
 const Request& RequestParser::request() const noexcept {
   return impl_->request_;
@@ -484,7 +488,7 @@ ResponseParser::ResponseParser(ResponseParser&&) noexcept = default;
 ResponseParser& ResponseParser::operator=(ResponseParser&&) noexcept = default;
 ResponseParser::~ResponseParser() = default;
 
-std::size_t ResponseParser::parse(std::string_view data) {
+std::size_t ResponseParser::parse(std::string_view data) noexcept {
   return impl_->parse(data);
 }
 ParseState ResponseParser::state() const noexcept {

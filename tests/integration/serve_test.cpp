@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,9 +24,13 @@
 #include <thread>
 #include <vector>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "faye/driver/client.hpp"
 #include "faye/http/parser.hpp"
 #include "faye/http/url.hpp"
+#include "integration/tls_certificates.hpp"
 
 extern char** environ;
 
@@ -107,7 +112,7 @@ class ServeProcess {
     listening_line_ = read_line();
     std::smatch match;
     static const std::regex pattern(
-        R"(^faye-ws serve: listening on http://127\.0\.0\.1:(\d+)/ \((\d+) threads?\)$)");
+        R"(^faye-ws serve: listening on https?://127\.0\.0\.1:(\d+)/ \((\d+) threads?\)$)");
     if (!std::regex_match(listening_line_, match, pattern)) return 0;
     return static_cast<std::uint16_t>(std::stoi(match[1]));
   }
@@ -135,10 +140,30 @@ class ServeProcess {
   std::string listening_line_;
 };
 
-// A blocking TCP connection to 127.0.0.1 whose reads have deadlines.
+// TLS client settings that trust the test CA and check the name "localhost".
+class TlsClientContext {
+ public:
+  explicit TlsClientContext(const std::string& ca_file) : context_(SSL_CTX_new(TLS_client_method())) {
+    if (context_ == nullptr || SSL_CTX_load_verify_locations(context_, ca_file.c_str(), nullptr) != 1) {
+      throw std::runtime_error("cannot set up the TLS client context");
+    }
+    SSL_CTX_set_verify(context_, SSL_VERIFY_PEER, nullptr);
+  }
+  ~TlsClientContext() { SSL_CTX_free(context_); }
+  TlsClientContext(const TlsClientContext&) = delete;
+  TlsClientContext& operator=(const TlsClientContext&) = delete;
+  SSL_CTX* get() const { return context_; }
+
+ private:
+  SSL_CTX* context_;
+};
+
+// A blocking TCP connection to 127.0.0.1, over TLS when given a context,
+// whose reads have deadlines.
 class Connection {
  public:
-  explicit Connection(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+  explicit Connection(std::uint16_t port, const TlsClientContext* tls = nullptr)
+      : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
@@ -146,15 +171,34 @@ class Connection {
     if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
       throw std::runtime_error("cannot connect to port " + std::to_string(port));
     }
+    if (tls == nullptr) return;
+    // Bounds the blocking TLS handshake and the reads that finish a record.
+    timeval timeout{.tv_sec = std::chrono::seconds(io_timeout).count(), .tv_usec = 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    ssl_ = SSL_new(tls->get());
+    if (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1 ||
+        SSL_set_tlsext_host_name(ssl_, "localhost") != 1 || SSL_set1_host(ssl_, "localhost") != 1 ||
+        SSL_connect(ssl_) != 1) {
+      throw std::runtime_error("TLS handshake failed: " + tls_error());
+    }
   }
-  ~Connection() { ::close(fd_); }
+  ~Connection() {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    ::close(fd_);
+  }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   bool send_all(faye::Bytes bytes) {
     while (!bytes.empty()) {
-      ssize_t sent = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (sent < 0 && errno == EINTR) continue;
+      ssize_t sent = 0;
+      if (ssl_ != nullptr) {
+        sent = SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size()));
+      } else {
+        sent = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        if (sent < 0 && errno == EINTR) continue;
+      }
       if (sent <= 0) return false;
       bytes = bytes.subspan(static_cast<std::size_t>(sent));
     }
@@ -164,16 +208,25 @@ class Connection {
 
   // Appends what arrives to `into`; false on end of stream, error or timeout.
   bool receive(std::string& into, Clock::time_point deadline) {
-    if (!wait_readable(fd_, deadline)) return false;
+    bool buffered = ssl_ != nullptr && SSL_pending(ssl_) > 0;
+    if (!buffered && !wait_readable(fd_, deadline)) return false;
     char buffer[16 * 1024];
-    ssize_t received = ::recv(fd_, buffer, sizeof buffer, 0);
+    ssize_t received = ssl_ != nullptr ? SSL_read(ssl_, buffer, sizeof buffer)
+                                       : ::recv(fd_, buffer, sizeof buffer, 0);
     if (received <= 0) return false;
     into.append(buffer, static_cast<std::size_t>(received));
     return true;
   }
 
  private:
+  static std::string tls_error() {
+    char text[256] = "unknown error";
+    if (unsigned long code = ERR_get_error()) ERR_error_string_n(code, text, sizeof text);
+    return text;
+  }
+
   int fd_;
+  SSL* ssl_ = nullptr;
 };
 
 struct HttpResponse {
@@ -182,8 +235,9 @@ struct HttpResponse {
 };
 
 std::optional<HttpResponse> http_request(std::uint16_t port, std::string_view method,
-                                         std::string_view target) {
-  Connection connection(port);
+                                         std::string_view target,
+                                         const TlsClientContext* tls = nullptr) {
+  Connection connection(port, tls);
   std::string request = std::string(method) + ' ' + std::string(target) +
                         " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n\r\n";
   if (!connection.send_all(request)) return std::nullopt;
@@ -220,10 +274,12 @@ class WebSocketClient : faye::driver::Handler, faye::driver::Sink {
     std::string reason;
   };
 
-  explicit WebSocketClient(std::uint16_t port, faye::driver::ClientOptions options = {})
-      : connection_(port),
-        driver_(faye::http::Url::parse("ws://127.0.0.1:" + std::to_string(port) + "/"), *this,
-                *this, std::move(options)) {
+  explicit WebSocketClient(std::uint16_t port, faye::driver::ClientOptions options = {},
+                           const TlsClientContext* tls = nullptr)
+      : connection_(port, tls),
+        driver_(faye::http::Url::parse((tls ? "wss://localhost:" : "ws://127.0.0.1:") +
+                                       std::to_string(port) + "/"),
+                *this, *this, std::move(options)) {
     driver_.start();
   }
 
@@ -386,11 +442,14 @@ TEST_F(ServeTest, AgreesToASubprotocolGivenWithProtocol) {
   std::uint16_t port = serve.wait_listening();
   ASSERT_NE(port, 0) << "line: " << serve.listening_line();
 
-  WebSocketClient chosen(port, {.protocols = {"superchat", "echo"}});
+  faye::driver::ClientOptions offer;
+  offer.protocols = {"superchat", "echo"};
+  WebSocketClient chosen(port, offer);
   ASSERT_TRUE(chosen.wait_open()) << testing::PrintToString(chosen.errors());
   EXPECT_EQ(chosen.driver().protocol(), "echo");
 
-  WebSocketClient unknown(port, {.protocols = {"superchat"}});
+  offer.protocols = {"superchat"};
+  WebSocketClient unknown(port, offer);
   ASSERT_TRUE(unknown.wait_open()) << testing::PrintToString(unknown.errors());
   EXPECT_EQ(unknown.driver().protocol(), "");
 }
@@ -453,6 +512,28 @@ TEST_F(ServeTest, StoppingSendsGoingAwayToOpenWebSockets) {
   ASSERT_TRUE(status) << "still running 3 s after SIGTERM";
   ASSERT_TRUE(WIFEXITED(*status)) << "wait status " << *status;
   EXPECT_EQ(WEXITSTATUS(*status), 0);
+}
+
+TEST_F(ServeTest, ServesHttpsAndWssWithACertificate) {
+  faye::test::TestCertificates certificates;
+  ServeProcess serve({"--threads", "1", "--tls-cert", certificates.localhost().cert, "--tls-key",
+                      certificates.localhost().key});
+  std::uint16_t port = serve.wait_listening();
+  ASSERT_NE(port, 0) << "line: " << serve.listening_line();
+  EXPECT_NE(serve.listening_line().find(" https://127.0.0.1:"), std::string::npos);
+
+  TlsClientContext tls(certificates.ca().cert);
+  auto page = http_request(port, "GET", "/", &tls);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->head.status, 200);
+  EXPECT_NE(page->body.find("wss://"), std::string::npos);
+
+  WebSocketClient client(port, {}, &tls);
+  ASSERT_TRUE(client.wait_open()) << testing::PrintToString(client.errors());
+  ASSERT_TRUE(client.driver().text("over TLS"));
+  auto echoed = client.next_message();
+  ASSERT_TRUE(echoed);
+  EXPECT_EQ(echoed->data, "over TLS");
 }
 
 TEST_F(ServeTest, RejectsInvalidOptions) {

@@ -60,7 +60,9 @@ TEST_F(WebSocketServerTest, ClosesAndPingsFromAnotherThread) {
   other.join();
   ASSERT_TRUE(run_until([&] { return seen->closed.has_value(); }));
   EXPECT_EQ(pongs.load(), 1);
-  EXPECT_EQ(seen->messages, std::vector<std::string>{"last words"});
+  // The echo arrives after our close frame left: a closing socket drops
+  // messages, as the browser's does.
+  EXPECT_TRUE(seen->messages.empty());
   EXPECT_EQ(seen->closed->code, 4002);
   EXPECT_EQ(seen->closed->reason, "closed elsewhere");
 }

@@ -23,6 +23,8 @@ struct ClientOptions {
   std::size_t max_length = default_max_length;
   // Largest handshake response head accepted.
   std::size_t max_handshake_size = 16 * 1024;
+  // Extensions offered, in order; e.g. PermessageDeflate.
+  ExtensionList extensions;
 };
 
 class Client : public Hybi {

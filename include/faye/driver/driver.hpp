@@ -93,6 +93,8 @@ class Driver {
   virtual std::string_view version() const = 0;
   // The subprotocol agreed in the handshake, empty if none.
   const std::string& protocol() const { return protocol_; }
+  // The Sec-WebSocket-Extensions value agreed in the handshake, empty if none.
+  const std::string& extensions() const { return extensions_; }
 
   // Server: writes the handshake response (or its rejection). Client: writes
   // the handshake request. Call once, before the first parse().
@@ -119,6 +121,7 @@ class Driver {
   Sink& sink_;
   ReadyState state_ = ReadyState::connecting;
   std::string protocol_;
+  std::string extensions_;
 
   void write(Bytes bytes) { sink_.write(bytes); }
   void write(std::string_view bytes) { sink_.write(as_bytes(bytes)); }

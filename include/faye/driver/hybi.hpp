@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "faye/driver/driver.hpp"
+#include "faye/driver/extensions.hpp"
 #include "faye/driver/frame.hpp"
 #include "faye/driver/server.hpp"
 #include "faye/driver/utf8.hpp"
@@ -32,13 +34,23 @@ class Hybi : public Driver {
 
   bool text(std::string_view message) override;
   bool binary(Bytes message) override;
+  // `compress = false` sends the message as it is, even with
+  // permessage-deflate negotiated (e.g. data already compressed).
+  bool text(std::string_view message, bool compress);
+  bool binary(Bytes message, bool compress);
   bool ping(Bytes payload = {}, std::function<void()> on_pong = {}) override;
   bool pong(Bytes payload = {}) override;
   bool close(std::uint16_t code = close_code::normal, std::string_view reason = {}) override;
 
   // Sends one frame of a message the caller fragments itself: `opcode` is
-  // text or binary for the first frame and continuation afterwards.
-  bool frame(Opcode opcode, Bytes payload, bool fin);
+  // text or binary for the first frame and continuation afterwards. With
+  // an extension such as permessage-deflate, the first frame decides for the
+  // whole message (`compress` of later frames is ignored).
+  bool frame(Opcode opcode, Bytes payload, bool fin, bool compress = true);
+
+  // Heap bytes this connection holds beyond the object itself: message
+  // buffers and the extensions' state (zlib's included).
+  std::size_t memory_usage() const;
 
  protected:
   // For Client: framing only, no request to validate.
@@ -53,6 +65,10 @@ class Hybi : public Driver {
   void fail_handshake(Error error, std::string_view message);
 
   std::string version_ = "hybi-13";
+  // Negotiated extensions (client: offered, until the response arrives);
+  // null when none, which keeps the framing path as it is without them.
+  std::unique_ptr<Extensions> negotiated_;
+  std::uint8_t allowed_rsv_ = 0;  // RSV bits owned by negotiated extensions
 
  private:
   enum class Stage : std::uint8_t { header, payload };
@@ -76,8 +92,10 @@ class Hybi : public Driver {
   std::string reject_message_;
   std::string response_head_;
 
+  // Ends the connection: frees the extensions' state, then reports the close.
+  void finish(std::uint16_t code, std::string_view reason);
+
   Role role_;
-  std::uint8_t allowed_rsv_ = 0;  // RSV bits owned by negotiated extensions
   std::size_t max_length_;
 
   // Frame parser state.
@@ -91,6 +109,8 @@ class Hybi : public Driver {
   // when none), its bytes so far, and the UTF-8 state of text.
   Opcode message_type_ = Opcode::continuation;
   Opcode frame_type_ = Opcode::continuation;  // data type of the current frame
+  std::uint8_t message_rsv_ = 0;  // RSV bits of the incoming message's first frame
+  Opcode sending_type_ = Opcode::text;  // type of the outgoing message in progress
   std::string message_;
   Utf8Validator utf8_;
   std::string control_;  // a control frame's payload split across reads

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "faye/driver/driver.hpp"
+#include "faye/driver/extensions.hpp"
 #include "faye/http/headers.hpp"
 #include "faye/http/request.hpp"
 
@@ -19,6 +20,9 @@ struct ServerOptions {
   http::Headers headers;
   // Largest message accepted, in bytes; larger ones close with 1009.
   std::size_t max_length = default_max_length;
+  // Extensions the server accepts (hybi only), in order of preference: the
+  // first to accept an offer takes its RSV bits; e.g. PermessageDeflate.
+  ExtensionList extensions;
 };
 
 // A driver for the protocol the request speaks (draft-75, draft-76 or

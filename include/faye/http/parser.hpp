@@ -64,8 +64,13 @@ class RequestParser {
   bool complete() const noexcept { return state() == ParseState::complete; }
   bool failed() const noexcept { return state() == ParseState::error; }
 
-  // The request being assembled; whole once complete(). Fields are in arrival
-  // order; trailer fields of a chunked body are discarded (RFC 9110 6.5.1).
+  // The head has been read (the body may still be arriving): the time to
+  // answer `Expect: 100-continue` (RFC 9110 10.1.1).
+  bool head_complete() const noexcept;
+
+  // The request being assembled: method, version and fields are set once the
+  // head is complete, the body once complete(). Fields are in arrival order;
+  // trailer fields of a chunked body are discarded (RFC 9110 6.5.1).
   const Request& request() const noexcept;
   // Moves the completed request out and resets for the next one.
   Request take();

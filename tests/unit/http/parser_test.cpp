@@ -140,6 +140,22 @@ TEST(RequestParser, WaitsForTheWholeBody) {
   EXPECT_EQ(parser.request().body, "abcd");
 }
 
+TEST(RequestParser, ReportsTheHeadBeforeTheBody) {
+  RequestParser parser;
+  parser.parse("POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n");
+  EXPECT_FALSE(parser.head_complete());
+  EXPECT_TRUE(parser.request().method.empty());
+  parser.parse("Content-Length: 2\r\n\r\n");
+  EXPECT_TRUE(parser.head_complete());
+  EXPECT_EQ(parser.request().method, "POST");
+  EXPECT_EQ(parser.request().headers.get("Expect"), "100-continue");
+  EXPECT_EQ(parser.state(), ParseState::need_more);
+  parser.parse("ok");
+  EXPECT_TRUE(parser.complete());
+  parser.take();
+  EXPECT_FALSE(parser.head_complete());
+}
+
 TEST(RequestParser, DecodesAChunkedBodyAndDropsTrailers) {
   RequestParser parser;
   EXPECT_EQ(parser.parse(kChunkedPost), kChunkedPost.size());

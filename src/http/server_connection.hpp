@@ -1,0 +1,125 @@
+// One HTTP/1.1 connection of faye::http::Server: the per-connection state
+// machine between net::Connection and the application (private header).
+//
+// A connection is always in one of these situations:
+//   idle        between requests: the idle timer (keep_alive_timeout, or
+//               request_timeout before the first request) is armed;
+//   in request  bytes of a request have arrived: the request timer runs from
+//               the first byte and is never extended (slowloris);
+//   held back   pipelined requests wait in `input_` while our responses drain
+//               (reading is paused; the idle timer watches write progress);
+//   closing     after an error, `Connection: close` or a timeout: input is
+//               discarded, net::Connection flushes and closes;
+//   detached    the application took the connection over, or it closed.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "faye/http/parser.hpp"
+#include "faye/http/server.hpp"
+#include "faye/net/connection.hpp"
+#include "faye/net/timer.hpp"
+
+namespace faye::http::detail {
+
+// What every connection of a server shares; read-only once the server runs.
+struct ServerConfig {
+  Application application;
+  RequestParser::Options parser;
+  std::chrono::milliseconds request_timeout;
+  std::chrono::milliseconds keep_alive_timeout;
+  std::size_t max_pending_output;
+  std::string server_name;
+};
+
+class ServerConnection;
+
+// The per-loop owner of the connections (the server's worker).
+class ConnectionOwner {
+ public:
+  virtual const ServerConfig& config() const noexcept = 0;
+  // stop() was called (from any thread, perhaps while the application
+  // runs): answer what is in flight, then close.
+  virtual bool stopping() const noexcept = 0;
+  // The connection is done with: drop it, but not under the caller's feet.
+  virtual void release(ServerConnection& connection) = 0;
+  // The application took `connection` over; the server only watches it
+  // (through a weak reference) to know when a graceful stop is complete.
+  virtual void hijacked(const std::shared_ptr<net::Connection>& connection) = 0;
+
+ protected:
+  ~ConnectionOwner() = default;
+};
+
+class ServerConnection final : public net::Connection::Handler,
+                               public std::enable_shared_from_this<ServerConnection> {
+ public:
+  ServerConnection(ConnectionOwner& owner, std::shared_ptr<net::Connection> connection);
+  ~ServerConnection();
+  ServerConnection(const ServerConnection&) = delete;
+  ServerConnection& operator=(const ServerConnection&) = delete;
+
+  // Sets itself as the handler and starts reading.
+  void start();
+  // The server is stopping: an idle connection closes now; one with a
+  // request in flight closes after answering it.
+  void shutdown();
+  // The shutdown deadline passed.
+  void abort();
+  // Nothing left to send and no longer open: a stopping server may end.
+  bool finished() const noexcept;
+
+  void on_data(MutableBytes data) override;
+  void on_drain() override;
+  void on_closed(std::error_code ec) override;
+
+ private:
+  // Parses and serves requests from `data`; returns how many bytes it used.
+  // Stops early when the connection closes, is taken over, or must wait for
+  // its output to drain.
+  std::size_t process(std::string_view data);
+  // Runs process() and keeps what it left unused in input_.
+  void consume(std::string_view data);
+  bool handle_expectation();
+  void serve();
+  void upgrade(std::string_view rest);
+  std::optional<Response> call_application(Request& request, bool upgrade);
+  void respond(Response response, bool keep_alive, bool head_only, bool http10);
+  void fail(int status, std::string_view message);
+  void close();
+  void detach(bool upgraded);
+  void pause_for_output();
+  void output_drained();
+  void arm_idle_timer(std::chrono::milliseconds timeout);
+  void on_idle_timeout();
+  void on_request_timeout();
+  void after_processing();
+  const ServerConfig& config() const noexcept { return owner_.config(); }
+
+  ConnectionOwner& owner_;
+  std::shared_ptr<net::Connection> connection_;
+  RequestParser parser_;
+  net::Timer timer_;
+  // Input not parsed yet: only while held back (reading paused), so it never
+  // exceeds one read batch.
+  std::string input_;
+  std::uint64_t written_mark_ = 0;  // bytes written when the idle timer was armed
+  bool in_request_ = false;
+  bool head_handled_ = false;  // the current request's expectations are dealt with
+  bool held_back_ = false;
+  bool closing_ = false;
+  bool detached_ = false;
+};
+
+// The current time as an IMF-fixdate (RFC 9110 5.6.7), computed at most once
+// a second per thread.
+const std::string& http_date();
+
+}  // namespace faye::http::detail
