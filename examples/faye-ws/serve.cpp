@@ -99,25 +99,25 @@ int run_serve(const ServeOptions& options) {
   websocket_options.protocols = options.protocols;
   websocket_options.max_length = options.max_length;
 
-  faye::http::Server server(
-      {.host = options.host,
-       .port = options.port,
-       .threads = options.threads,
-       .tls_cert_file = options.tls_cert,
-       .tls_key_file = options.tls_key},
-      [&](faye::http::Request& request) {
-        if (faye::WebSocket::is_websocket(request)) {
-          echo(request, websocket_options, options.quiet);
-          return faye::http::Response::hijacked();
-        }
-        if (request.path() != "/") return text_response(404, "Not found");
-        if (request.method != "GET" && request.method != "HEAD") {
-          faye::http::Response response = text_response(405, "Method not allowed");
-          response.headers.add("Allow", "GET, HEAD");
-          return response;
-        }
-        return demo_page_response();
-      });
+  auto application = [&](faye::http::Request& request) {
+    if (faye::WebSocket::is_websocket(request)) {
+      echo(request, websocket_options, options.quiet);
+      return faye::http::Response::hijacked();
+    }
+    if (request.path() != "/") return text_response(404, "Not found");
+    if (request.method != "GET" && request.method != "HEAD") {
+      faye::http::Response response = text_response(405, "Method not allowed");
+      response.headers.add("Allow", "GET, HEAD");
+      return response;
+    }
+    return demo_page_response();
+  };
+  faye::http::Server server({.host = options.host,
+                             .port = options.port,
+                             .threads = options.threads,
+                             .tls_cert_file = options.tls_cert,
+                             .tls_key_file = options.tls_key},
+                            application);
 
   try {
     server.start();
@@ -153,29 +153,40 @@ int run_serve(const ServeOptions& options) {
   return 0;
 }
 
+// CLI11 2.1 reads "-1" into an unsigned option as its largest value.
+const CLI::Validator positive_integer(
+    [](std::string& value) -> std::string {
+      bool digits = !value.empty() && value.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits || value.find_first_not_of('0') == std::string::npos)
+        return "must be a positive integer";
+      return "";
+    },
+    "POSITIVE");
+
 }  // namespace
 
 Command add_serve(CLI::App& app) {
   auto options = std::make_shared<ServeOptions>();
   CLI::App* serve = app.add_subcommand(
       "serve", "Echo server with a demo page at / (WebSocket upgrades on any path)");
-  serve->add_option("--host", options->host, "Address or name to listen on")
-      ->capture_default_str();
+  serve->add_option("--host", options->host, "Address or name to listen on")->capture_default_str();
   serve->add_option("--port,-p", options->port, "TCP port; 0 picks a free one")
       ->capture_default_str();
   serve->add_option("--threads,-t", options->threads, "Event loops, one thread each")
       ->check(CLI::Range(1u, 1024u))
       ->capture_default_str();
-  CLI::Option* cert = serve->add_option("--tls-cert", options->tls_cert,
-                                        "Certificate chain (PEM): serve https and wss")
+  CLI::Option* cert = serve
+                          ->add_option("--tls-cert", options->tls_cert,
+                                       "Certificate chain (PEM): serve https and wss")
                           ->check(CLI::ExistingFile);
   CLI::Option* key = serve->add_option("--tls-key", options->tls_key, "Private key (PEM)")
                          ->check(CLI::ExistingFile);
   cert->needs(key);
   key->needs(cert);
-  serve->add_option("--max-length", options->max_length,
-                    "Largest message accepted, in bytes; larger ones close with 1009")
-      ->check(CLI::PositiveNumber)
+  serve
+      ->add_option("--max-length", options->max_length,
+                   "Largest message accepted, in bytes; larger ones close with 1009")
+      ->check(positive_integer)
       ->capture_default_str();
   serve->add_option("--protocol", options->protocols,
                     "Subprotocol to agree to when the client offers it (repeatable); "

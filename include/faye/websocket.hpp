@@ -24,6 +24,7 @@
 
 #include "faye/bytes.hpp"
 #include "faye/driver/driver.hpp"
+#include "faye/driver/extensions.hpp"
 #include "faye/events.hpp"
 #include "faye/http/headers.hpp"
 #include "faye/http/request.hpp"
@@ -50,6 +51,9 @@ struct WebSocketOptions {
   // A peer that lets this many outgoing bytes pile up is disconnected
   // (error, then close 1006), so a slow reader cannot exhaust memory.
   std::size_t max_buffered_amount = 64 * 1024 * 1024;
+  // Extensions the server accepts, in order of preference, e.g.
+  // std::make_shared<driver::PermessageDeflate>(). None by default.
+  driver::ExtensionList extensions;
 };
 
 class WebSocket : public std::enable_shared_from_this<WebSocket> {
@@ -141,6 +145,8 @@ struct ClientOptions {
   std::size_t max_buffered_amount = 64 * 1024 * 1024;
   TlsOptions tls;
   ProxyOptions proxy;
+  // Extensions offered, e.g. std::make_shared<driver::PermessageDeflate>().
+  driver::ExtensionList extensions;
 };
 
 class WebSocket::Client {

@@ -69,8 +69,7 @@ Draft76::Draft76(const http::Request& request, Handler& handler, Sink& sink,
               Dialect{.status_line = "HTTP/1.1 101 WebSocket Protocol Handshake",
                       .header_prefix = "Sec-"}),
       part1_(key_header_number(request, "Sec-WebSocket-Key1")),
-      part2_(key_header_number(request, "Sec-WebSocket-Key2")),
-      early_data_(request.body) {}
+      part2_(key_header_number(request, "Sec-WebSocket-Key2")) {}
 
 void Draft76::start() {
   if (state_ != ReadyState::connecting || head_sent_) return;
@@ -82,18 +81,13 @@ void Draft76::start() {
     http::Response rejection{
         400, {{"Content-Type", "text/plain"}}, std::string(invalid_keys_message)};
     write(rejection.serialize());
-    early_data_.clear();
     return fail(Error::bad_request, close_code::protocol_error, invalid_keys_message);
   }
 
   // As websocket-driver does, the head goes out at once; the answer follows
-  // when key3 is complete.
+  // when key3 is complete. Key3 comes through parse(), like every byte
+  // after the request head, whoever read it.
   write(head);
-  if (!early_data_.empty()) {
-    std::string early = std::move(early_data_);
-    early_data_.clear();
-    Driver::parse(std::string_view(early));
-  }
 }
 
 void Draft76::parse(MutableBytes data) {

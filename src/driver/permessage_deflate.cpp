@@ -215,6 +215,10 @@ void Codec::keep_window_after_final_block() {
 ExtensionStatus Codec::inflate(ExtensionMessage& message, std::string& out) {
   if (!(message.rsv & kRsv1)) return {};  // RFC 7692 6: not compressed
   message.rsv &= static_cast<std::uint8_t>(~kRsv1);
+  // An empty payload carries no deflate data at all (a compressed empty
+  // message is the single octet 00, 7.2.3.6): appending the tail alone
+  // would leave the stream inside a stored block's header.
+  if (message.data.empty()) return {};
   const bool text = message.type == MessageType::text;
   if (!inflater_ && !start_inflater()) {
     return ExtensionStatus::failure(Error::unexpected_condition, close_code::unexpected_condition,

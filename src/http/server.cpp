@@ -173,8 +173,7 @@ struct Server::State {
   bool stopped = false;
 };
 
-Server::Server(ServerOptions options, Application application)
-    : state_(std::make_unique<State>()) {
+Server::Server(ServerOptions options, Application application) : state_(std::make_unique<State>()) {
   State& state = *state_;
   state.options = std::move(options);
   state.config.application = std::move(application);
@@ -216,7 +215,9 @@ void Server::start() {
   std::uint16_t port = options.port;
   for (unsigned i = 0; i < count; ++i) {
     auto worker = std::make_unique<Worker>(state.config);
-    net::ListenOptions listen{.host = options.host, .port = port};
+    net::ListenOptions listen;
+    listen.host = options.host;
+    listen.port = port;
     // One listening socket per loop on the same port: the kernel spreads
     // the connections across them.
     listen.reuse_port = count > 1;
@@ -265,8 +266,12 @@ void Server::wait() {
   for (auto& thread : threads) thread.join();
 }
 
-std::uint16_t Server::port() const { return state_->port.load(); }
+std::uint16_t Server::port() const {
+  return state_->port.load();
+}
 
-const ServerOptions& Server::options() const { return state_->options; }
+const ServerOptions& Server::options() const {
+  return state_->options;
+}
 
 }  // namespace faye::http

@@ -12,13 +12,7 @@ namespace {
 // RFC 9110 5.6.2: token characters, the only ones allowed in a field name.
 bool is_tchar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
+  return c != '\0' && std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 // The application is trusted, but it often copies request data into its
@@ -153,8 +147,7 @@ std::size_t ServerConnection::process(std::string_view data) {
       fail(parser_.error_status(), parser_.error_message());
       break;
     }
-    // The parser fills in the method when the head is complete.
-    if (!head_handled_ && !parser_.request().method.empty() && !handle_expectation()) break;
+    if (!head_handled_ && parser_.head_complete() && !handle_expectation()) break;
     if (!parser_.complete()) {
       // Waiting for more: the parser took everything it was given.
       if (n == 0) fail(400, "unparsable input");
@@ -348,7 +341,9 @@ void ServerConnection::pause_for_output() {
   });
 }
 
-void ServerConnection::on_drain() { output_drained(); }
+void ServerConnection::on_drain() {
+  output_drained();
+}
 
 void ServerConnection::output_drained() {
   if (!held_back_ || closing_ || detached_) return;

@@ -78,7 +78,8 @@ std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std:
   driver::ClientOptions handshake{.protocols = options.protocols,
                                   .headers = options.headers,
                                   .origin = options.origin,
-                                  .max_length = options.max_length};
+                                  .max_length = options.max_length,
+                                  .extensions = options.extensions};
   std::weak_ptr<WebSocket> weak = socket;
   auto connector = net::Connector::connect(
       loop, host, port, std::move(connect),

@@ -23,6 +23,7 @@ void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection, std::s
   connection_ = std::move(connection);
   url = std::move(socket_url);
   connection_->set_handler(this);
+  connection_->set_write_buffer_limit(options_.max_buffered_amount);
   keep_alive_ = owner_.shared_from_this();
   // A server stopping gracefully says goodbye: RFC 6455 7.4.1, 1001.
   shutdown_token_ = net::on_shutdown(loop_, [this] {
@@ -39,7 +40,8 @@ void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection, std::s
 void WebSocket::Core::accept(const http::Request& request) {
   driver::ServerOptions server_options{.protocols = options_.protocols,
                                        .headers = options_.headers,
-                                       .max_length = options_.max_length};
+                                       .max_length = options_.max_length,
+                                       .extensions = options_.extensions};
   driver_ = driver::accept(request, *this, *this, server_options);
   version = std::string(driver_->version());
 }
@@ -135,6 +137,7 @@ void WebSocket::Core::on_open() {
   opened_ = true;
   close_timer_.cancel();  // the handshake deadline
   protocol = driver_->protocol();
+  extensions = driver_->extensions();
   sync_state();
   schedule_ping();
   if (owner_.onopen) owner_.onopen(OpenEvent{});

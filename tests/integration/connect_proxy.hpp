@@ -119,8 +119,8 @@ class ConnectProxy {
       const unsigned v = static_cast<unsigned char>(in[i]) << 16;
       out += {alphabet[v >> 18], alphabet[v >> 12 & 63], '=', '='};
     } else if (i + 2 == in.size()) {
-      const unsigned v = static_cast<unsigned char>(in[i]) << 16 |
-                         static_cast<unsigned char>(in[i + 1]) << 8;
+      const unsigned v =
+          static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8;
       out += {alphabet[v >> 18], alphabet[v >> 12 & 63], alphabet[v >> 6 & 63], '='};
     }
     return out;
@@ -204,8 +204,9 @@ class ConnectProxy {
       return;
     }
     if (options_.mode == Mode::refuse) {
-      send_all(client, "HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\nConnection: close\r\n\r\n"
-                       "forbidden");
+      send_all(client,
+               "HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\nConnection: close\r\n\r\n"
+               "forbidden");
       return;
     }
     if (!options_.credentials.empty() &&
@@ -218,7 +219,8 @@ class ConnectProxy {
     }
     // "CONNECT host:port HTTP/1.1": loopback origins only.
     const std::size_t target_start = head.find(' ') + 1;
-    const std::string target = head.substr(target_start, head.find(' ', target_start) - target_start);
+    const std::string target =
+        head.substr(target_start, head.find(' ', target_start) - target_start);
     const std::size_t colon = target.rfind(':');
     const std::string host = target.substr(0, colon);
     const int port = colon == std::string::npos ? 0 : std::atoi(target.c_str() + colon + 1);

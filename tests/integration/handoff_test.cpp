@@ -3,9 +3,11 @@
 // the descriptor, the request head and the bytes read past it become a
 // working WebSocket: hybi-13 echo, draft-76 with key3 in the head's write,
 // frames in the handshake's write, the closing handshake.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,10 @@ struct Example {
   const char* path;
   bool keeps_alive;  // serves several HTTP requests on one connection
 };
+
+void PrintTo(const Example& example, std::ostream* out) {
+  *out << example.name;
+}
 
 std::vector<Example> examples() {
   std::vector<Example> out;
@@ -45,8 +51,8 @@ class Handoff : public ::testing::TestWithParam<Example> {
   void TearDown() override {
     // Whatever a test did, the server must still be up (a crash, or an ASan
     // report in a sanitized build, ends it).
-    EXPECT_TRUE(server_->running()) << GetParam().name << " (pid " << server_->pid()
-                                    << ") exited during the test";
+    EXPECT_TRUE(server_->running())
+        << GetParam().name << " (pid " << server_->pid() << ") exited during the test";
     server_.reset();
   }
 
@@ -158,8 +164,9 @@ TEST_P(Handoff, Draft76Key3AndAFrameInTheHeadWrite) {
   EXPECT_EQ(client.read_until("\xFF"), hixie_text_frame("right behind the key"));
 }
 
-// RFC 6455 5.5.1: the server echoes the close frame's code and reason, then
-// ends the connection; the application's onclose sees them too.
+// RFC 6455 5.5.1: the server answers with the code it received (the reason
+// is optional in the answer; Faye's driver repeats it, faye C++ does not) and
+// ends the connection; the application's onclose sees both code and reason.
 TEST_P(Handoff, CloseCodeAndReasonAreEchoed) {
   auto client = open_hybi();
   client->send(client_frame(opcode::text, "before close"));
@@ -167,7 +174,8 @@ TEST_P(Handoff, CloseCodeAndReasonAreEchoed) {
   client->send(client_frame(opcode::close, close_payload(4001, "going home")));
   Frame close = read_frame(*client);
   EXPECT_EQ(close.opcode, opcode::close);
-  EXPECT_EQ(close.payload, close_payload(4001, "going home"));
+  EXPECT_EQ(close.payload.substr(0, 2), close_payload(4001, ""));
+  EXPECT_THAT(close.payload.substr(2), ::testing::AnyOf("", "going home"));
   EXPECT_TRUE(client->reads_eof());
   EXPECT_EQ(server_->read_line(), "close 4001 going home");
 }
@@ -193,7 +201,8 @@ TEST_P(Handoff, UpgradesAfterPlainRequestsOnOneConnection) {
     parser.parse(client.read_until("\r\n\r\n"));
     ASSERT_TRUE(parser.complete());
     EXPECT_EQ(parser.head().status, 200);
-    const auto length = std::stoul(std::string(parser.head().headers.get("Content-Length").value_or("0")));
+    const auto length =
+        std::stoul(std::string(parser.head().headers.get("Content-Length").value_or("0")));
     client.read_exact(length);
   }
   client.send(hybi_request(port_) + client_frame(opcode::text, "upgraded"));

@@ -185,8 +185,8 @@ class HttpClient {
       while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
       response.headers.add(std::string(line.substr(0, colon)), std::string(value));
     }
-    const bool bodiless = head_request || response.status < 200 || response.status == 204 ||
-                          response.status == 304;
+    const bool bodiless =
+        head_request || response.status < 200 || response.status == 204 || response.status == 304;
     if (bodiless) {
       response.complete = true;
       return response;

@@ -43,8 +43,9 @@ std::string get(std::string_view target, std::string_view extra = {}) {
 }
 
 std::string post(std::string_view target, std::string_view body) {
-  return "POST " + std::string(target) + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+  return "POST " + std::string(target) +
+         " HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + std::string(body);
 }
 
 // Echoes the request: its path and query in headers, its body as the body.
@@ -239,8 +240,8 @@ TEST(HttpServer, RefusesAnUnknownExpectationWith417) {
 
   HttpClient client;
   ASSERT_TRUE(client.connect("127.0.0.1", server.port()));
-  ASSERT_TRUE(client.send(
-      "POST /up HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 5\r\n\r\n"));
+  ASSERT_TRUE(
+      client.send("POST /up HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 5\r\n\r\n"));
   EXPECT_EQ(client.read_response().status, 417);
   EXPECT_TRUE(client.wait_for_close());
 }
@@ -270,6 +271,48 @@ TEST(HttpServer, RejectsAMalformedRequestAndServesOthers) {
   }
   ASSERT_TRUE(good.send(get("/still-here")));
   EXPECT_EQ(good.read_response().headers.get("X-Path"), "/still-here");
+}
+
+TEST(HttpServer, SurvivesGarbageOnManyConnections) {
+  ServerOptions options = test_options();
+  options.request_timeout = 500ms;
+  Server server(options, echo);
+  server.start();
+
+  // Deterministic noise: random bytes, random lengths, some cut short by
+  // the client closing, some valid prefixes followed by junk.
+  std::uint32_t seed = 12345;
+  const auto next = [&seed] {
+    seed = seed * 1664525u + 1013904223u;
+    return seed >> 8;
+  };
+  for (int i = 0; i < 60; ++i) {
+    HttpClient noisy(1s);
+    ASSERT_TRUE(noisy.connect("127.0.0.1", server.port()));
+    std::string bytes = i % 3 == 0 ? get("/") : std::string();
+    const std::size_t size = next() % 3000;
+    for (std::size_t j = 0; j < size; ++j) bytes.push_back(static_cast<char>(next() & 0xff));
+    noisy.send(bytes);
+    if (i % 2 == 0) noisy.read_until_close();  // else: just disappear
+  }
+  HttpClient client;
+  ASSERT_TRUE(client.connect("127.0.0.1", server.port()));
+  ASSERT_TRUE(client.send(get("/alive")));
+  EXPECT_EQ(client.read_response().headers.get("X-Path"), "/alive");
+}
+
+TEST(HttpServer, AnswersAClientThatHalfClosesAfterItsRequest) {
+  Server server(test_options(), echo);
+  server.start();
+
+  HttpClient client;
+  ASSERT_TRUE(client.connect("127.0.0.1", server.port()));
+  ASSERT_TRUE(client.send(post("/last", "words")));
+  client.shutdown_write();  // FIN right after the request
+  HttpResponse response = client.read_response();
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "words");
+  EXPECT_TRUE(client.wait_for_close());
 }
 
 TEST(HttpServer, AnswersOversizedHeadersWith431) {
@@ -310,8 +353,7 @@ TEST(HttpServer, AnswersABodyTooLargeWith413) {
     // Refused from the head, before any of the body is sent.
     HttpClient client;
     ASSERT_TRUE(client.connect("127.0.0.1", server.port()));
-    ASSERT_TRUE(
-        client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n"));
+    ASSERT_TRUE(client.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n"));
     EXPECT_EQ(client.read_response().status, 413);
     EXPECT_TRUE(client.wait_for_close());
   }
@@ -556,8 +598,9 @@ TEST(HttpServer, HandsAnUpgradedConnectionOverWithItsEarlyBytes) {
     protocol->connection = std::move(request.connection);
     EXPECT_TRUE(protocol->connection->reading_paused());
     protocol->connection->set_handler(protocol.get());
-    protocol->connection->write(std::string_view("HTTP/1.1 101 Switching Protocols\r\n"
-                                                 "Connection: Upgrade\r\nUpgrade: echo\r\n\r\n"));
+    protocol->connection->write(
+        std::string_view("HTTP/1.1 101 Switching Protocols\r\n"
+                         "Connection: Upgrade\r\nUpgrade: echo\r\n\r\n"));
     protocol->connection->write(std::string_view(request.body));
     protocol->connection->resume_reading();
     return Response::hijacked();
@@ -669,6 +712,22 @@ TEST(HttpServer, StopsWithinTheShutdownTimeoutWhateverThePeers) {
   server.stop();
   server.wait();
   EXPECT_LT(Clock::now() - start, 2s);
+}
+
+TEST(HttpServer, StopAndWaitAreIdempotentAndSafeBeforeStart) {
+  {
+    Server never_started(test_options(), echo);
+    never_started.wait();  // nothing to wait for
+  }
+  Server server(test_options(), echo);
+  server.start();
+  server.stop();
+  server.stop();
+  server.wait();
+  server.wait();
+  server.start();  // a server runs once
+  HttpClient client;
+  EXPECT_FALSE(client.connect("127.0.0.1", server.port()));
 }
 
 TEST(HttpServer, RunReturnsAfterStopFromAnotherThread) {

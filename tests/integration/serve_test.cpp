@@ -81,6 +81,7 @@ class ServeProcess {
     ::close(out[1]);
     if (error != 0) {
       pid_ = -1;
+      ::close(stdout_);
       throw std::runtime_error("cannot start " + std::string(faye_ws_binary));
     }
   }
@@ -143,8 +144,10 @@ class ServeProcess {
 // TLS client settings that trust the test CA and check the name "localhost".
 class TlsClientContext {
  public:
-  explicit TlsClientContext(const std::string& ca_file) : context_(SSL_CTX_new(TLS_client_method())) {
-    if (context_ == nullptr || SSL_CTX_load_verify_locations(context_, ca_file.c_str(), nullptr) != 1) {
+  explicit TlsClientContext(const std::string& ca_file)
+      : context_(SSL_CTX_new(TLS_client_method())) {
+    if (context_ == nullptr ||
+        SSL_CTX_load_verify_locations(context_, ca_file.c_str(), nullptr) != 1) {
       throw std::runtime_error("cannot set up the TLS client context");
     }
     SSL_CTX_set_verify(context_, SSL_VERIFY_PEER, nullptr);
@@ -255,7 +258,8 @@ std::optional<HttpResponse> http_request(std::uint16_t port, std::string_view me
   }
   HttpResponse response{parser.take(), received.substr(head_size)};
   if (method == "HEAD") return response;
-  std::size_t length = std::stoul(std::string(response.head.headers.get("Content-Length").value_or("0")));
+  std::size_t length =
+      std::stoul(std::string(response.head.headers.get("Content-Length").value_or("0")));
   while (response.body.size() < length) {
     if (!connection.receive(response.body, deadline)) return std::nullopt;
   }
@@ -314,8 +318,8 @@ class WebSocketClient : faye::driver::Handler, faye::driver::Sink {
     while (!done()) {
       received.clear();
       if (!connection_.receive(received, deadline)) return;
-      driver_.parse(faye::MutableBytes(reinterpret_cast<std::uint8_t*>(received.data()),
-                                       received.size()));
+      driver_.parse(
+          faye::MutableBytes(reinterpret_cast<std::uint8_t*>(received.data()), received.size()));
     }
   }
 
@@ -539,7 +543,8 @@ TEST_F(ServeTest, ServesHttpsAndWssWithACertificate) {
 TEST_F(ServeTest, RejectsInvalidOptions) {
   for (std::vector<std::string> args : {std::vector<std::string>{"--threads", "0"},
                                         std::vector<std::string>{"--tls-cert", "/dev/null"},
-                                        std::vector<std::string>{"--port", "70000"}}) {
+                                        std::vector<std::string>{"--max-length", "0"},
+                                        std::vector<std::string>{"--no-such-option"}}) {
     ServeProcess serve(args);
     auto status = serve.wait_exit(3s);
     ASSERT_TRUE(status) << testing::PrintToString(args);

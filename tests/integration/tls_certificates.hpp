@@ -166,8 +166,8 @@ class TestCertificates {
                              EVP_PKEY* ca_key, long not_before, long not_after,
                              Extensions extensions) {
     auto key = new_key();
-    auto cert = new_certificate(key.get(), common_name, ca, ca_key, not_before, not_after,
-                                extensions);
+    auto cert =
+        new_certificate(key.get(), common_name, ca, ca_key, not_before, not_after, extensions);
     return write(file_name, cert.get(), key.get());
   }
 

@@ -46,7 +46,8 @@ inline constexpr auto io_timeout = std::chrono::milliseconds(10'000);
 // Waits until `fd` is readable or the deadline passes (then throws).
 inline void wait_readable(int fd, Clock::time_point deadline, std::string_view what) {
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) throw std::runtime_error("timed out waiting for " + std::string(what));
     pollfd entry{fd, POLLIN, 0};
     const int ready = ::poll(&entry, 1, static_cast<int>(left.count()));
@@ -165,7 +166,8 @@ class TcpClient {
   }
 
   // Everything up to and including `delimiter`.
-  std::string read_until(std::string_view delimiter, std::chrono::milliseconds timeout = io_timeout) {
+  std::string read_until(std::string_view delimiter,
+                         std::chrono::milliseconds timeout = io_timeout) {
     const auto deadline = Clock::now() + timeout;
     std::size_t end;
     while ((end = buffer_.find(delimiter)) == std::string::npos) {
@@ -223,8 +225,8 @@ class TcpClient {
 // ---- RFC 6455 framing, client side ------------------------------------------------
 
 namespace opcode {
-inline constexpr std::uint8_t continuation = 0x0, text = 0x1, binary = 0x2, close = 0x8,
-                              ping = 0x9, pong = 0xA;
+inline constexpr std::uint8_t continuation = 0x0, text = 0x1, binary = 0x2, close = 0x8, ping = 0x9,
+                              pong = 0xA;
 }
 
 // A client frame: always masked (RFC 6455 5.3), with a fixed key so that
@@ -284,8 +286,7 @@ inline Frame read_frame(TcpClient& client, std::chrono::milliseconds timeout = i
 inline Frame read_message(TcpClient& client, std::chrono::milliseconds timeout = io_timeout) {
   Frame message = read_frame(client, timeout);
   if (message.opcode != opcode::text && message.opcode != opcode::binary) {
-    throw std::runtime_error("expected a data frame, got opcode " +
-                             std::to_string(message.opcode));
+    throw std::runtime_error("expected a data frame, got opcode " + std::to_string(message.opcode));
   }
   while (!message.fin) {
     Frame next = read_frame(client, timeout);

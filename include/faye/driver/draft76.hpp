@@ -48,8 +48,6 @@ class Draft76 : public Draft75 {
 
   std::optional<std::uint32_t> part1_;
   std::optional<std::uint32_t> part2_;
-  // Bytes the HTTP layer read past the head (key3 and maybe frames).
-  std::string early_data_;
   std::array<std::uint8_t, key3_size> key3_{};
   std::uint8_t key3_received_ = 0;
   bool head_sent_ = false;

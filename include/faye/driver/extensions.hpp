@@ -88,7 +88,7 @@ class ServerExtensionSession : public ExtensionSession {
 
 // An extension a server or client supports. One object serves every
 // connection (it may be shared between threads: make sessions, keep no
-// per-connection state).
+// per-connection state). Sessions may outlive it: they copy what they need.
 class Extension {
  public:
   virtual ~Extension() = default;

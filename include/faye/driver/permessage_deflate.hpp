@@ -8,14 +8,18 @@
 // max_length (1009), and its output grows in chunks as it is produced, so a
 // small "compression bomb" never allocates more than max_length + 1 bytes.
 //
-// Memory per connection (zlib state, measured through memory_usage(); the
-// compressor and decompressor are allocated on first use and freed at close):
+// Memory per connection: zlib's state as counted by memory_usage() (zlib
+// 1.2.13, 64-bit). The compressor and decompressor are allocated on first use
+// and freed at close; between messages a connection also keeps at most 4 KiB
+// of buffers per direction.
 //
-//   | setting                               | compressor | decompressor |
-//   |---------------------------------------|------------|--------------|
-//   | defaults (window 15, mem_level 8)     | ~262 KiB   | ~41 KiB      |
-//   | max_window_bits 9, mem_level 1, peer  |   ~7 KiB   |  ~7.5 KiB    |
-//   |   asked for window 9                  |            |              |
+//   | setting                                        | compressor | decompressor |
+//   |------------------------------------------------|------------|--------------|
+//   | defaults (windows 15, mem_level 8)             |    262 KiB |       39 KiB |
+//   | max_window_bits 9, mem_level 1,                |    8.9 KiB |      7.6 KiB |
+//   |   request_max_window_bits 9 (peer allowing it) |            |              |
+//
+// Without context takeover the state is reset, not freed, between messages.
 //
 // A corrupt compressed stream fails the connection (RFC 7692 8): 1007 for a
 // text message, whose data is then not valid text, 1002 for binary.

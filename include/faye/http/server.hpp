@@ -8,7 +8,9 @@
 //
 // Each of `threads` threads runs its own event loop with its own SO_REUSEPORT
 // listener; a connection lives on the loop that accepted it, and the
-// application is called on that loop's thread.
+// application is called on that loop's thread (so concurrently when threads
+// > 1). Connections taken over (WebSockets) stay on the server's loops: the
+// Server must outlive them; stop() closes them.
 //
 // What the server does for the application (RFC 9112, RFC 9110):
 //  - persistent connections and pipelining: responses leave in request order;
@@ -64,11 +66,11 @@ struct ServerOptions {
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_header_count = 100;
   std::size_t max_body_size = 1024 * 1024;
-  // A request whose head and body do not arrive within this (from its first
-  // byte, or from the connection's start for the first request) is dropped
-  // (slowloris), with 408 when part of it had arrived. An idle persistent
+  // A request whose head and body do not arrive within request_timeout of
+  // its first byte is dropped with 408 (slowloris); a new connection that
+  // sends nothing for request_timeout is closed. An idle persistent
   // connection is closed after keep_alive_timeout, and so is one whose peer
-  // has stopped reading our responses for that long.
+  // has read none of our responses for that long.
   std::chrono::milliseconds request_timeout{10'000};
   std::chrono::milliseconds keep_alive_timeout{15'000};
   // stop(): how long in-flight responses and closing WebSockets may take.

@@ -103,6 +103,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Queue an owned payload; large ones are written from their own storage.
   bool write(std::string&& owned);
   std::size_t buffered_amount() const noexcept { return buffered_; }
+  // Changes Options::write_buffer_limit, e.g. when a WebSocket with its own
+  // cap takes over a connection from the HTTP server.
+  void set_write_buffer_limit(std::size_t limit) noexcept { options_.write_buffer_limit = limit; }
 
   // Stops delivering on_data; the kernel buffers and TCP flow control push
   // back on the peer. While paused with nothing to write, nothing pending

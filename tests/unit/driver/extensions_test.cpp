@@ -348,14 +348,17 @@ TEST_F(ClientHandshake, OpensWithAnEmptyHeader) {
 struct RsvBits : ::testing::Test {
   test::Recorder handler;
   test::StringSink sink;
+  std::shared_ptr<TagExtension> extension;  // its sessions refer to it
   std::unique_ptr<Hybi> server;
 
   void negotiate(std::uint8_t rsv) {
     handler = {};
     http::Request request = test::hybi_request();
     request.headers.add("Sec-WebSocket-Extensions", "x-a");
+    server.reset();
+    extension = tag("x-a", rsv, 'a');
     server = std::make_unique<Hybi>(request, handler, sink,
-                                    ServerOptions{.extensions = {tag("x-a", rsv, 'a')}});
+                                    ServerOptions{.extensions = {extension}});
     server->start();
     ASSERT_EQ(server->extensions(), "x-a; accepted");
   }
