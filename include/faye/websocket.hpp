@@ -38,9 +38,9 @@ class Connection;
 
 struct WebSocketOptions {
   // Server: the subprotocols spoken; the client's first match is chosen.
-  std::vector<std::string> protocols;
+  std::vector<std::string> protocols{};
   // Server: extra handshake response headers.
-  http::Headers headers;
+  http::Headers headers{};
   // Sends a ping this often; zero disables it.
   std::chrono::milliseconds ping{0};
   // Largest message accepted; larger ones close with 1009.
@@ -53,7 +53,7 @@ struct WebSocketOptions {
   std::size_t max_buffered_amount = 64 * 1024 * 1024;
   // Extensions the server accepts, in order of preference, e.g.
   // std::make_shared<driver::PermessageDeflate>(). None by default.
-  driver::ExtensionList extensions;
+  driver::ExtensionList extensions{};
 };
 
 class WebSocket : public std::enable_shared_from_this<WebSocket> {
@@ -117,25 +117,25 @@ class WebSocket : public std::enable_shared_from_this<WebSocket> {
 // TLS settings of a client. By default the server's certificate chain AND its
 // host name are verified against the system's trust store, with SNI sent.
 struct TlsOptions {
-  std::string ca_file;      // PEM bundle of trusted CAs instead of the system's
-  std::string ca_dir;       // OpenSSL hashed directory of trusted CAs
-  std::string cert_file;    // client certificate (PEM), with key_file
-  std::string key_file;
-  std::string server_name;  // name for SNI and verification instead of the URL's host
+  std::string ca_file{};      // PEM bundle of trusted CAs instead of the system's
+  std::string ca_dir{};       // OpenSSL hashed directory of trusted CAs
+  std::string cert_file{};    // client certificate (PEM), with key_file
+  std::string key_file{};
+  std::string server_name{};  // name for SNI and verification instead of the URL's host
   bool insecure = false;    // no verification at all: for tests against self-signed servers
 };
 
 // An HTTP proxy reached with CONNECT. Credentials in the URL
 // (http://user:pass@host:3128) are sent as Proxy-Authorization: Basic.
 struct ProxyOptions {
-  std::string url;          // empty: connect directly
-  http::Headers headers;    // extra headers for the CONNECT request
+  std::string url{};          // empty: connect directly
+  http::Headers headers{};    // extra headers for the CONNECT request
 };
 
 struct ClientOptions {
-  std::vector<std::string> protocols;  // subprotocols offered, preferred first
-  http::Headers headers;               // extra request headers (Authorization, Cookie, ...)
-  std::string origin;                  // Origin header, if any
+  std::vector<std::string> protocols{};  // subprotocols offered, preferred first
+  http::Headers headers{};               // extra request headers (Authorization, Cookie, ...)
+  std::string origin{};                  // Origin header, if any
   std::chrono::milliseconds ping{0};   // automatic ping interval; zero disables it
   std::size_t max_length = driver::default_max_length;
   // Each phase of the connection attempt (DNS, TCP, proxy, TLS, handshake)
@@ -143,10 +143,10 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds close_timeout{5000};
   std::size_t max_buffered_amount = 64 * 1024 * 1024;
-  TlsOptions tls;
-  ProxyOptions proxy;
+  TlsOptions tls{};
+  ProxyOptions proxy{};
   // Extensions offered, e.g. std::make_shared<driver::PermessageDeflate>().
-  driver::ExtensionList extensions;
+  driver::ExtensionList extensions{};
 };
 
 class WebSocket::Client {

@@ -349,9 +349,9 @@ void Hybi::on_close_frame(Bytes payload) {
       return;
     }
   }
-  // RFC 6455 5.5.1: answer a close with a close (echoing its code), unless
+  // RFC 6455 5.5.1: answer a close with a close (echoing it, as Faye does), unless
   // this one answers ours. Either way the closing handshake is complete.
-  if (state_ == ReadyState::open) send_close(code, {});
+  if (state_ == ReadyState::open) send_close(code, reason);
   std::string reason_copy(reason);  // the payload may live in a buffer we reset
   finish(code, reason_copy);
 }

@@ -15,7 +15,7 @@ std::string_view to_string(ConnectPhase phase) noexcept {
     case ConnectPhase::connect:
       return "connect";
     case ConnectPhase::tunnel:
-      return "tunnel";
+      return "proxy";
     case ConnectPhase::tls:
       return "tls";
   }

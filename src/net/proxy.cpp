@@ -5,6 +5,7 @@
 #include "faye/driver/handshake.hpp"
 #include "faye/error.hpp"
 #include "faye/http/parser.hpp"
+#include "faye/http/response.hpp"
 #include "faye/net/event_loop.hpp"
 #include "faye/net/timer.hpp"
 
@@ -15,7 +16,8 @@ class ProxyCategory final : public std::error_category {
  public:
   const char* name() const noexcept override { return "proxy"; }
   std::string message(int status) const override {
-    return "proxy refused CONNECT with status " + std::to_string(status);
+    return "proxy refused CONNECT: " + std::to_string(status) + " " +
+           std::string(http::reason_phrase(status));
   }
 };
 
@@ -78,7 +80,6 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       if (!parser_.complete()) continue;
       const http::ResponseHead& head = parser_.head();
       if (head.status < 200 || head.status > 299) {
-        status_line_ = std::to_string(head.status) + " " + head.reason;
         return finish(std::error_code(head.status, proxy_category()));
       }
       // Nothing may follow a 2xx before we speak: the tunnel starts clean.
@@ -115,7 +116,6 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   Timer timer_;
   http::ResponseParser parser_;
   std::string request_;
-  std::string status_line_;
   std::size_t written_ = 0;
   std::chrono::milliseconds timeout_;
 };

@@ -211,7 +211,12 @@ void WebSocket::Core::schedule_ping() {
 void WebSocket::Core::report_error(std::error_code error, std::string_view message) {
   if (finished_) return;
   failed_ = true;
-  if (owner_.onerror) owner_.onerror(ErrorEvent{error, std::string(message)});
+  if (!owner_.onerror) return;
+  // Before open, say which phase of the attempt failed; the transport's own
+  // messages already name theirs ("dns: ...", "tls: ...").
+  std::string text(message);
+  if (driver_ && !opened_) text = "handshake: " + text;
+  owner_.onerror(ErrorEvent{error, std::move(text)});
 }
 
 void WebSocket::Core::finish(std::uint16_t code, std::string_view reason, bool was_clean) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -77,11 +78,20 @@ class WebSocketServerTest : public ::testing::Test {
     server->start();
   }
 
+  // Stops the server while running the clients' loop, so that open clients
+  // answer its 1001 and everything closes cleanly (nothing left to leak).
   void TearDown() override {
-    if (server) {
-      server->stop();
+    if (!server) return;
+    server->stop();
+    std::atomic<bool> stopped{false};
+    std::thread waiter([&] {
       server->wait();
-    }
+      stopped = true;
+      loop.post([] {});  // wake the loop so that run_until sees it
+    });
+    loop.run_until([&] { return stopped.load(); }, 15s);
+    waiter.join();
+    loop.run_for(50ms);  // let closed sockets release themselves
   }
 
   std::string url(std::string_view path = "/") const {
@@ -95,10 +105,17 @@ class WebSocketServerTest : public ::testing::Test {
   }
 
   // Waits (without running the client loop) for a server-side condition.
+  // Re-checks every 10 ms too: some conditions (an expired weak_ptr) change
+  // without a notification.
   template <class Predicate>
   bool server_eventually(Predicate done, std::chrono::milliseconds timeout = 10s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
     std::unique_lock lock(mutex);
-    return changed.wait_for(lock, timeout, done);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      changed.wait_for(lock, 10ms);
+    }
+    return true;
   }
 
   template <class F>

@@ -242,11 +242,17 @@ TEST_F(WebSocketServerTest, SendReturnsFalseWhenNotOpen) {
   auto seen = observe(ws);
   EXPECT_EQ(ws->ready_state(), ReadyState::connecting);
   EXPECT_FALSE(ws->send("too early"));
-  ASSERT_TRUE(run_until([&] { return seen->opened; }));
-  ws->close();
-  EXPECT_EQ(ws->ready_state(), ReadyState::closing);
-  EXPECT_FALSE(ws->send("too late"));
+  ReadyState after_close = ReadyState::open;
+  bool sent_after_close = true;
+  ws->onopen = [&](const OpenEvent&) {
+    // On the socket's loop, close() takes effect at once.
+    ws->close();
+    after_close = ws->ready_state();
+    sent_after_close = ws->send("too late");
+  };
   ASSERT_TRUE(run_until([&] { return seen->closed.has_value(); }));
+  EXPECT_EQ(after_close, ReadyState::closing);
+  EXPECT_FALSE(sent_after_close);
   EXPECT_EQ(ws->ready_state(), ReadyState::closed);
 }
 

@@ -14,17 +14,17 @@ namespace faye::driver {
 
 struct ClientOptions {
   // Subprotocols offered, in order of preference.
-  std::vector<std::string> protocols;
+  std::vector<std::string> protocols{};
   // Extra request headers (Authorization, Cookie, ...).
-  http::Headers headers;
+  http::Headers headers{};
   // Sent as the Origin header when not empty.
-  std::string origin;
+  std::string origin{};
   // Largest message accepted, in bytes; larger ones close with 1009.
   std::size_t max_length = default_max_length;
   // Largest handshake response head accepted.
   std::size_t max_handshake_size = 16 * 1024;
   // Extensions offered, in order; e.g. PermessageDeflate.
-  ExtensionList extensions;
+  ExtensionList extensions{};
 };
 
 class Client : public Hybi {
@@ -42,9 +42,9 @@ class Client : public Hybi {
  private:
   bool check_response();
 
-  http::Url url_;
+  http::Url url_{};
   ClientOptions options_;
-  std::string key_;
+  std::string key_{};
   http::ResponseParser parser_;
   http::ResponseHead response_;
 };

@@ -15,14 +15,14 @@ namespace faye::driver {
 struct ServerOptions {
   // Subprotocols the server speaks, in no particular order: the client's
   // preference decides (RFC 6455 4.2.2).
-  std::vector<std::string> protocols;
+  std::vector<std::string> protocols{};
   // Extra headers for the handshake response.
-  http::Headers headers;
+  http::Headers headers{};
   // Largest message accepted, in bytes; larger ones close with 1009.
   std::size_t max_length = default_max_length;
   // Extensions the server accepts (hybi only), in order of preference: the
   // first to accept an offer takes its RSV bits; e.g. PermessageDeflate.
-  ExtensionList extensions;
+  ExtensionList extensions{};
 };
 
 // A driver for the protocol the request speaks (draft-75, draft-76 or

@@ -60,8 +60,8 @@ struct ServerOptions {
   std::uint16_t port = 9292;     // 0: any free port, see Server::port()
   unsigned threads = 1;          // event loops, one thread each (0 counts as 1)
   // TLS when both are set (PEM files).
-  std::string tls_cert_file;
-  std::string tls_key_file;
+  std::string tls_cert_file{};
+  std::string tls_key_file{};
   // Limits on what a client may send (answered with 431, 413, 400).
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_header_count = 100;

@@ -21,22 +21,22 @@ class EventLoop;
 
 enum class ConnectPhase { resolve, connect, tunnel, tls };
 
-// "dns", "connect", "tunnel", "tls".
+// "dns", "connect", "proxy" (the tunnel), "tls".
 std::string_view to_string(ConnectPhase phase) noexcept;
 
 struct ConnectOptions {
   std::chrono::milliseconds resolve_timeout{10'000};
   std::chrono::milliseconds connect_timeout{10'000};    // all addresses together
   std::chrono::milliseconds handshake_timeout{10'000};  // TLS
-  TlsContext tls;           // null: plain TCP; see make_client_context()
-  std::string server_name;  // SNI and certificate name; empty: the host connected to
+  TlsContext tls{};           // null: plain TCP; see make_client_context()
+  std::string server_name{};  // SNI and certificate name; empty: the host connected to
   // Runs on the connected plain stream before TLS, e.g. to exchange an HTTP
   // CONNECT with a proxy; calls `done` with the stream to continue on, or an
   // error. `server_name` should then name the final host.
   using Tunnel =
       std::function<void(std::unique_ptr<Stream> stream,
                          std::function<void(std::error_code, std::unique_ptr<Stream>)> done)>;
-  Tunnel tunnel;
+  Tunnel tunnel{};
   Connection::Options connection;
 };
 
@@ -44,7 +44,7 @@ struct ConnectResult {
   std::shared_ptr<Connection> connection;  // null on failure (not started)
   std::error_code error;
   ConnectPhase phase = ConnectPhase::resolve;  // where it failed
-  std::string host;
+  std::string host{};
   std::uint16_t port = 0;
 
   explicit operator bool() const noexcept { return connection != nullptr; }
@@ -76,7 +76,7 @@ class Connector : public std::enable_shared_from_this<Connector> {
   void fail(ConnectPhase phase, std::error_code ec);
 
   EventLoop& loop_;
-  std::string host_;
+  std::string host_{};
   std::uint16_t port_;
   ConnectOptions options_;
   Handler done_;

@@ -24,7 +24,7 @@ struct ListenOptions {
   std::uint16_t port = 0;        // 0: any free port, see Listener::port()
   int backlog = 511;
   bool reuse_port = false;  // SO_REUSEPORT
-  TlsContext tls;           // null: plain TCP; see make_server_context()
+  TlsContext tls{};           // null: plain TCP; see make_server_context()
   std::chrono::milliseconds handshake_timeout{10'000};  // TLS only
   Connection::Options connection;
 };

@@ -14,10 +14,10 @@
 namespace faye::net {
 
 struct ProxyTunnelOptions {
-  std::string host;        // the origin to reach through the proxy
+  std::string host{};        // the origin to reach through the proxy
   std::uint16_t port = 0;
-  http::Url proxy;         // its userinfo, if any, becomes Proxy-Authorization: Basic
-  http::Headers headers;   // extra headers for the CONNECT request
+  http::Url proxy{};         // its userinfo, if any, becomes Proxy-Authorization: Basic
+  http::Headers headers{};   // extra headers for the CONNECT request
   std::chrono::milliseconds timeout{10'000};
   std::size_t max_response_head = 16 * 1024;
 };

@@ -27,16 +27,16 @@ namespace faye::net {
 class EventLoop;
 
 struct TlsServerConfig {
-  std::string cert_file;  // PEM certificate chain, leaf first
-  std::string key_file;   // PEM private key
+  std::string cert_file{};  // PEM certificate chain, leaf first
+  std::string key_file{};   // PEM private key
 };
 
 struct TlsClientConfig {
-  std::string ca_file;  // PEM bundle of trusted CAs
-  std::string ca_dir;   // OpenSSL hashed directory of trusted CAs
+  std::string ca_file{};  // PEM bundle of trusted CAs
+  std::string ca_dir{};   // OpenSSL hashed directory of trusted CAs
   // With neither ca_file nor ca_dir, the system's default trust store is used.
-  std::string cert_file;  // optional client certificate
-  std::string key_file;
+  std::string cert_file{};  // optional client certificate
+  std::string key_file{};
   // Turns certificate verification (chain and host name) off. For tests only.
   bool insecure = false;
 };

@@ -293,7 +293,7 @@ TEST_F(HybiServer, EchoesTheCloseCode) {
     parse(frame(kClose, close_payload(code, "reason")));
     EXPECT_EQ(handler.close_code, code);
     EXPECT_EQ(handler.close_reason, "reason");
-    EXPECT_EQ(sink.take(), frame(kClose, close_payload(code), std::nullopt));
+    EXPECT_EQ(sink.take(), frame(kClose, close_payload(code, "reason"), std::nullopt));
     EXPECT_EQ(driver->ready_state(), ReadyState::closed);
   }
 }
