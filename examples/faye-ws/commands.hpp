@@ -15,5 +15,9 @@ struct Command {
 
 // faye-ws serve: the echo server with the demo page (serve.cpp).
 Command add_serve(CLI::App& app);
+// faye-ws connect: an interactive client, like wscat (connect.cpp).
+Command add_connect(CLI::App& app);
+// faye-ws autobahn: runs an Autobahn|Testsuite fuzzing server's cases (autobahn.cpp).
+Command add_autobahn(CLI::App& app);
 
 }  // namespace faye_ws

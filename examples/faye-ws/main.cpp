@@ -9,7 +9,8 @@
 int main(int argc, char** argv) {
   CLI::App app{"faye-ws: WebSocket servers and clients from the command line"};
   app.require_subcommand(1);
-  std::vector<faye_ws::Command> commands{faye_ws::add_serve(app)};
+  std::vector<faye_ws::Command> commands{faye_ws::add_serve(app), faye_ws::add_connect(app),
+                                         faye_ws::add_autobahn(app)};
 
   CLI11_PARSE(app, argc, argv);
   for (const faye_ws::Command& command : commands) {

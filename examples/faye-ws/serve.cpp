@@ -2,6 +2,7 @@
 // browser. Every message comes back as it was received (text as text, binary
 // as binary); the driver echoes the peer's close code. WebSocket upgrades are
 // accepted on any path, as Autobahn and most echo clients expect.
+// permessage-deflate is agreed to when offered, unless --no-deflate.
 #include <pthread.h>
 #include <signal.h>
 
@@ -15,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include <faye/driver/permessage_deflate.hpp>
 #include <faye/http/server.hpp>
 #include <faye/websocket.hpp>
 
@@ -33,6 +35,7 @@ struct ServeOptions {
   std::size_t max_length = faye::driver::default_max_length;
   std::vector<std::string> protocols;
   bool quiet = false;
+  bool no_deflate = false;
 };
 
 // One line per call, so that lines from several loop threads never interleave.
@@ -65,8 +68,10 @@ void echo(faye::http::Request& request, const faye::WebSocket::Options& options,
   std::string peer = request.remote_address;
   ws->onopen = [socket, peer](const faye::OpenEvent&) {
     std::string protocol = socket->protocol();
+    std::string extensions = socket->extensions();
     log_line("open " + peer + ' ' + socket->version() +
-             (protocol.empty() ? "" : " protocol=" + protocol));
+             (protocol.empty() ? "" : " protocol=" + protocol) +
+             (extensions.empty() ? "" : " extensions=\"" + extensions + '"'));
   };
   ws->onerror = [peer](const faye::ErrorEvent& event) {
     log_line("error " + peer + ' ' + event.message);
@@ -98,6 +103,9 @@ int run_serve(const ServeOptions& options) {
   faye::WebSocket::Options websocket_options;
   websocket_options.protocols = options.protocols;
   websocket_options.max_length = options.max_length;
+  if (!options.no_deflate) {
+    websocket_options.extensions = {std::make_shared<faye::driver::PermessageDeflate>()};
+  }
 
   auto application = [&](faye::http::Request& request) {
     if (faye::WebSocket::is_websocket(request)) {
@@ -191,6 +199,7 @@ Command add_serve(CLI::App& app) {
   serve->add_option("--protocol", options->protocols,
                     "Subprotocol to agree to when the client offers it (repeatable); "
                     "none by default");
+  serve->add_flag("--no-deflate", options->no_deflate, "Don't agree to permessage-deflate");
   serve->add_flag("--quiet,-q", options->quiet, "Don't log connections on stderr");
   return {serve, [options] { return run_serve(*options); }};
 }

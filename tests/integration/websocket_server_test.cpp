@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "faye/error.hpp"
 #include "websocket_server_fixture.hpp"
 #include "ws_test_client.hpp"
@@ -201,6 +203,48 @@ TEST_F(WebSocketServerTest, DisconnectsASlowReaderAtTheBufferCap) {
   EXPECT_EQ(server_closes[0].code, 1006);
   ASSERT_FALSE(server_errors.empty());
   EXPECT_EQ(server_errors[0].error, Error::write_buffer_full);
+}
+
+TEST_F(WebSocketServerTest, SendsAutomaticPings) {
+  options.ping = 50ms;
+  start();
+  TcpClient raw(server->port());
+  raw.send(hybi_request(server->port()));
+  raw.read_until("\r\n\r\n");
+  for (int i = 1; i <= 2; ++i) {
+    Frame ping = read_frame(raw, 2s);
+    EXPECT_EQ(ping.opcode, opcode::ping);
+    raw.send(client_frame(opcode::pong, ping.payload));
+  }
+}
+
+TEST_F(WebSocketServerTest, FiresDrainOnceASlowReaderCatchesUp) {
+  std::atomic<int> drains{0};
+  std::atomic<std::size_t> peak{0};
+  setup = [&](const std::shared_ptr<WebSocket>& ws) {
+    WebSocket* raw = ws.get();
+    ws->ondrain = [&, raw] {
+      ++drains;
+      EXPECT_EQ(raw->buffered_amount(), 0u);
+      changed.notify_all();
+    };
+    ws->onopen = [&, raw](const OpenEvent&) {
+      std::string chunk(256 * 1024, 'x');
+      for (int i = 0; i < 32; ++i) raw->send(std::string_view(chunk));  // 8 MiB
+      peak = raw->buffered_amount();
+    };
+  };
+  start();
+  TcpClient raw(server->port());
+  raw.send(hybi_request(server->port()));
+  raw.read_until("\r\n\r\n");
+  ASSERT_TRUE(server_eventually([&] { return peak.load() > 0; }));
+  EXPECT_GT(peak.load(), 1u << 20);  // the kernel could not take it all at once
+  for (int i = 0; i < 32; ++i) {
+    Frame message = read_frame(raw);
+    ASSERT_EQ(message.payload.size(), 256u * 1024);
+  }
+  EXPECT_TRUE(server_eventually([&] { return drains.load() == 1; }));
 }
 
 TEST_F(WebSocketServerTest, ReleasesSocketsAndHandlersAfterClose) {
