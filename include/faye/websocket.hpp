@@ -56,6 +56,13 @@ struct WebSocketOptions {
   driver::ExtensionList extensions{};
 };
 
+// Per-message choices for send().
+struct SendOptions {
+  // false: send this message uncompressed even when permessage-deflate is on
+  // (already-compressed data, latency-sensitive messages).
+  bool compress = true;
+};
+
 class WebSocket : public std::enable_shared_from_this<WebSocket> {
  public:
   using Options = WebSocketOptions;
@@ -87,9 +94,11 @@ class WebSocket : public std::enable_shared_from_this<WebSocket> {
 
   // Each returns false, sending nothing, unless the socket is open (or, from
   // another thread, was open when called).
-  bool send(std::string_view text);
-  bool send(const char* text) { return send(std::string_view(text)); }
-  bool send(Bytes binary);
+  bool send(std::string_view text, SendOptions options = {});
+  bool send(const char* text, SendOptions options = {}) {
+    return send(std::string_view(text), options);
+  }
+  bool send(Bytes binary, SendOptions options = {});
   bool send(const MessageData& message);
   // `on_pong` runs when the matching pong arrives. Payload at most 125 bytes.
   bool ping(std::string_view payload = {}, std::function<void()> on_pong = {});

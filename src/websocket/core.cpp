@@ -43,6 +43,7 @@ void WebSocket::Core::accept(const http::Request& request) {
                                        .max_length = options_.max_length,
                                        .extensions = options_.extensions};
   driver_ = driver::accept(request, *this, *this, server_options);
+  hybi_ = dynamic_cast<driver::Hybi*>(driver_.get());
   version = std::string(driver_->version());
 }
 
@@ -69,7 +70,9 @@ void WebSocket::Core::start_client(const http::Url& url, driver::ClientOptions o
   connector_.reset();
   driver::Handler& handler = *this;
   driver::Sink& sink = *this;
-  driver_ = std::make_unique<driver::Client>(url, handler, sink, std::move(options));
+  auto client = std::make_unique<driver::Client>(url, handler, sink, std::move(options));
+  hybi_ = client.get();
+  driver_ = std::move(client);
   version = std::string(driver_->version());
   close_timer_.start(handshake_timeout, [this] {
     report_error(Error::handshake_timeout, "the server did not complete the handshake in time");
@@ -86,14 +89,14 @@ void WebSocket::Core::fail_connecting(std::error_code error, std::string message
 
 // ---- Sending (loop thread) ----------------------------------------------------
 
-bool WebSocket::Core::send_text(std::string_view text) {
+bool WebSocket::Core::send_text(std::string_view text, bool compress) {
   if (!driver_ || state() != ReadyState::open) return false;
-  return driver_->text(text);
+  return hybi_ ? hybi_->text(text, compress) : driver_->text(text);
 }
 
-bool WebSocket::Core::send_binary(Bytes bytes) {
+bool WebSocket::Core::send_binary(Bytes bytes, bool compress) {
   if (!driver_ || state() != ReadyState::open) return false;
-  return driver_->binary(bytes);
+  return hybi_ ? hybi_->binary(bytes, compress) : driver_->binary(bytes);
 }
 
 bool WebSocket::Core::ping(std::string_view payload, std::function<void()> on_pong) {

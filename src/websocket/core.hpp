@@ -10,6 +10,7 @@
 
 #include "faye/driver/client.hpp"
 #include "faye/driver/driver.hpp"
+#include "faye/driver/hybi.hpp"
 #include "faye/net/connector.hpp"
 #include "faye/net/connection.hpp"
 #include "faye/net/event_loop.hpp"
@@ -44,8 +45,8 @@ class WebSocket::Core final : private driver::Handler,
   // Client sockets whose connection attempt failed before a driver existed.
   void fail_connecting(std::error_code error, std::string message);
 
-  bool send_text(std::string_view text);
-  bool send_binary(Bytes bytes);
+  bool send_text(std::string_view text, bool compress = true);
+  bool send_binary(Bytes bytes, bool compress = true);
   bool ping(std::string_view payload, std::function<void()> on_pong);
   void close(std::uint16_t code, std::string_view reason);
 
@@ -89,6 +90,7 @@ class WebSocket::Core final : private driver::Handler,
   std::shared_ptr<net::Connector> connector_;
   std::shared_ptr<net::Connection> connection_;
   std::unique_ptr<driver::Driver> driver_;
+  driver::Hybi* hybi_ = nullptr;  // driver_ when it speaks RFC 6455 (extensions apply)
   std::shared_ptr<WebSocket> keep_alive_;
   net::Timer ping_timer_;
   net::Timer close_timer_;

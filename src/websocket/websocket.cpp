@@ -9,26 +9,26 @@ namespace faye {
 WebSocket::WebSocket() = default;
 WebSocket::~WebSocket() = default;
 
-bool WebSocket::send(std::string_view text) {
+bool WebSocket::send(std::string_view text, SendOptions options) {
   Core& core = *core_;
-  if (core.loop().on_loop_thread()) return core.send_text(text);
+  if (core.loop().on_loop_thread()) return core.send_text(text, options.compress);
   if (core.state() != ReadyState::open) return false;
   core.in_flight += text.size();
-  core.loop().post([self = shared_from_this(), copy = std::string(text)] {
+  core.loop().post([self = shared_from_this(), copy = std::string(text), options] {
     self->core_->in_flight -= copy.size();
-    self->core_->send_text(copy);
+    self->core_->send_text(copy, options.compress);
   });
   return true;
 }
 
-bool WebSocket::send(Bytes binary) {
+bool WebSocket::send(Bytes binary, SendOptions options) {
   Core& core = *core_;
-  if (core.loop().on_loop_thread()) return core.send_binary(binary);
+  if (core.loop().on_loop_thread()) return core.send_binary(binary, options.compress);
   if (core.state() != ReadyState::open) return false;
   core.in_flight += binary.size();
-  core.loop().post([self = shared_from_this(), copy = std::string(as_text(binary))] {
+  core.loop().post([self = shared_from_this(), copy = std::string(as_text(binary)), options] {
     self->core_->in_flight -= copy.size();
-    self->core_->send_binary(as_bytes(copy));
+    self->core_->send_binary(as_bytes(copy), options.compress);
   });
   return true;
 }

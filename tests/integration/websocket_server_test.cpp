@@ -6,6 +6,7 @@
 
 #include <atomic>
 
+#include "faye/driver/permessage_deflate.hpp"
 #include "faye/error.hpp"
 #include "websocket_server_fixture.hpp"
 #include "ws_test_client.hpp"
@@ -203,6 +204,23 @@ TEST_F(WebSocketServerTest, DisconnectsASlowReaderAtTheBufferCap) {
   EXPECT_EQ(server_closes[0].code, 1006);
   ASSERT_FALSE(server_errors.empty());
   EXPECT_EQ(server_errors[0].error, Error::write_buffer_full);
+}
+
+TEST_F(WebSocketServerTest, NegotiatesPermessageDeflateAndEchoesWithAndWithoutCompression) {
+  options.extensions = {std::make_shared<driver::PermessageDeflate>()};
+  start();
+  auto ws = WebSocket::Client::connect(
+      loop, url(), {.extensions = {std::make_shared<driver::PermessageDeflate>()}});
+  auto seen = observe(ws);
+  std::string text = pattern(100000, 3);
+  ws->onopen = [&](const OpenEvent&) {
+    ws->send(std::string_view(text));
+    ws->send(std::string_view(text), {.compress = false});
+    ws->send(as_bytes(text));
+  };
+  ASSERT_TRUE(run_until([&] { return seen->messages.size() == 3; }));
+  EXPECT_NE(ws->extensions().find("permessage-deflate"), std::string::npos);
+  for (const std::string& echo : seen->messages) EXPECT_TRUE(echo == text);
 }
 
 TEST_F(WebSocketServerTest, SendsAutomaticPings) {
