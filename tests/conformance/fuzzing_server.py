@@ -1,0 +1,550 @@
+#!/usr/bin/python3
+"""Autobahn|Testsuite-style fuzzing server for `faye-ws autobahn` (RFC 6455, client role).
+
+Standard library only. Binds 127.0.0.1 on a free port, starts the client under
+test itself as a child process
+
+    faye-ws autobahn --url ws://127.0.0.1:PORT --agent faye --no-deflate
+
+and speaks Autobahn's fuzzing-server URL protocol to it: /getCaseCount (the
+count goes out as a text message, then the server closes), /runCase?case=N&agent=A
+for every case, /updateReports?agent=A. On each /runCase connection the server
+plays the case (its frames are unmasked), the client is expected to echo every
+message with its type, and the verdict is Autobahn's. Prints one row per case
+and a closing line `N passed, M failed`; exits 0 iff no case is FAILED.
+
+    fuzzing_server.py --client /path/to/faye-ws [--cases 1.*,2.*] [--quick]
+
+The cases (ids, payloads, expectations) are those of fuzzing_client.py, which
+is imported as a module and not modified: categories 1-7, 9 (Autobahn's sizes,
+up to 16 MiB, unless --quick) and 10. What changes in the server role:
+
+  * frames sent by this server are unmasked; a client frame that is not masked
+    is a protocol violation and makes the case FAILED;
+  * after the closing handshake this server closes TCP itself, as Autobahn's
+    fuzzing server does (RFC 6455 7.1.1: the server closes the connection first).
+"""
+
+import argparse
+import base64
+import fnmatch
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+sys.dont_write_bytecode = True     # importing fuzzing_client must not leave __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fuzzing_client as fc  # noqa: E402  (case data, verdict logic)
+
+OK, NON_STRICT, INFORMATIONAL, UNIMPLEMENTED, FAILED = (
+    fc.OK, fc.NON_STRICT, fc.INFORMATIONAL, fc.UNIMPLEMENTED, fc.FAILED)
+NORMAL = fc.NORMAL
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+AGENT = "faye"
+CLOSE_TIMEOUT = 2.0
+ACCEPT_TIMEOUT = 20.0
+
+
+def server_frame(opcode, payload=b"", fin=True, rsv=0):
+    """A server-to-client frame: never masked (RFC 6455 5.1)."""
+    return fc.frame_header(opcode, len(payload), fin, rsv, masked=False) + payload
+
+
+# The case bodies in fuzzing_client.py build their frames with the module-level
+# build_frame (directly for the chopped 6.4.3/6.4.4 and 9.5/9.6 cases, and via
+# Connection.send_frame/send_message otherwise). In the server role every one of
+# them must be unmasked, so the module's function is replaced for this process.
+fc.build_frame = server_frame
+
+
+class ServerConnection(fc.Connection):
+    """The server end of one accepted WebSocket; the reader thread of
+    fuzzing_client.Connection parses the client's frames."""
+
+    def __init__(self, sock, leftover):
+        super().__init__("127.0.0.1", 0)
+        self.sock = sock
+        self.leftover = leftover
+        self.close_written = False
+        self.unmasked = 0
+
+    def open(self, timeout=None):
+        self.sock.settimeout(None)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.lock:
+            self.state = "OPEN"
+            self.was_open = True
+        self.reader = threading.Thread(target=self._read_loop, args=(bytearray(self.leftover),),
+                                       daemon=True)
+        self.reader.start()
+
+    def _parse(self, buf):
+        if len(buf) < 2:
+            return None
+        b0, b1 = buf[0], buf[1]
+        length = b1 & 0x7F
+        pos = 2
+        if length == 126:
+            if len(buf) < 4:
+                return None
+            length = int.from_bytes(buf[2:4], "big")
+            pos = 4
+        elif length == 127:
+            if len(buf) < 10:
+                return None
+            length = int.from_bytes(buf[2:10], "big")
+            pos = 10
+        masked = bool(b1 & 0x80)
+        if masked:
+            pos += 4
+        if len(buf) < pos + length:
+            return None
+        payload = bytes(buf[pos:pos + length])
+        if masked:
+            payload = fc.mask_bytes(payload, bytes(buf[pos - 4:pos]))
+        else:
+            self.unmasked += 1
+            self.violations.append("client sent an unmasked frame (first octets %s)"
+                                   % bytes(buf[:min(pos + length, 16)]).hex())
+        del buf[:pos + length]
+        return bool(b0 & 0x80), (b0 >> 4) & 7, b0 & 0x0F, payload
+
+    def send_frame(self, opcode, payload=b"", fin=True, rsv=0, chopsize=None, sync=False):
+        self.send_raw(server_frame(opcode, payload, fin, rsv), chopsize, sync)
+        if opcode == 8:
+            with self.lock:
+                self.close_written = True
+                self.cond.notify_all()
+
+    # ---- the server closes TCP after the closing handshake -----------------
+    def _handshake_done(self):
+        return self.close_written and self.got_close
+
+    def _close_tcp(self):
+        """Autobahn's server drops TCP as soon as the closing handshake is done."""
+        with self.lock:
+            if self.tcp_closed:
+                return
+        with self.send_lock:
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.wait(lambda: self.tcp_closed, 2.0)
+
+    def finish(self):
+        self.wait(lambda: self.tcp_closed or self._handshake_done(), CLOSE_TIMEOUT)
+        with self.lock:
+            done = self._handshake_done()
+        if done:
+            self._close_tcp()
+        else:
+            self.drop()
+
+    def kill_after(self, t):
+        if self.wait(lambda: self.tcp_closed or self._handshake_done(), t):
+            with self.lock:
+                done = self._handshake_done()
+            if done:
+                self._close_tcp()
+        else:
+            self.drop()
+
+
+# ---------------------------------------------------------------------------
+# Client-role cases (not Autobahn's): masked frames from the server
+# ---------------------------------------------------------------------------
+
+def build_cat90():
+    """RFC 6455 5.1: "A client MUST close a connection if it detects a masked
+    frame", with 1002 (7.4.1). Autobahn's suite has no such case, so these are
+    numbered 90.x, outside Autobahn's range; --exclude '90.*' leaves them out."""
+    hello = b"Hello, world!"
+    fail = fc.ec(False, [fc.PROTOCOL_ERROR], False)
+
+    def masked(opcode, payload):
+        key = os.urandom(4)
+        return fc.frame_header(opcode, len(payload), masked=True) + key + fc.mask_bytes(payload, key)
+
+    def run1(c):
+        c.send_raw(masked(1, hello))
+        c.kill_after(1)
+    fc.add("90.1.1", "Send masked text message (a client must fail the connection)", run1,
+           {OK: []}, fail)
+
+    def run2(c):
+        c.send_frame(1, hello)
+        c.send_raw(masked(1, hello))
+        c.send_frame(9)
+        c.kill_after(1)
+    fc.add("90.1.2", "Send small text message, then a masked one, then ping", run2,
+           {OK: [("message", hello, False)], NON_STRICT: []}, fail)
+
+    def run3(c):
+        c.send_raw(masked(9, b"masked ping"))
+        c.kill_after(1)
+    fc.add("90.1.3", "Send masked ping (no pong expected)", run3, {OK: []}, fail)
+
+    def run4(c):
+        c.send_raw(masked(2, b""))
+        c.kill_after(1)
+    fc.add("90.1.4", "Send masked binary message of length 0", run4, {OK: []}, fail)
+
+
+# ---------------------------------------------------------------------------
+# HTTP side: accepting the client's opening handshakes
+# ---------------------------------------------------------------------------
+
+class Request:
+    def __init__(self, sock, path, query, headers, leftover, problems):
+        self.sock, self.path, self.query = sock, path, query
+        self.headers, self.leftover, self.problems = headers, leftover, problems
+
+
+def read_request(sock, timeout=5.0):
+    sock.settimeout(timeout)
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise RuntimeError("connection closed during the opening handshake")
+        buf += chunk
+        if len(buf) > 65536:
+            raise RuntimeError("request head too long")
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    problems = []
+    if len(parts) != 3 or parts[0] != "GET" or parts[2] != "HTTP/1.1":
+        problems.append("bad request line %r" % lines[0])
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            k, v = line.split(":", 1)
+            k = k.strip().lower()
+            headers[k] = (headers[k] + ", " + v.strip()) if k in headers else v.strip()
+    target = urllib.parse.urlsplit(parts[1] if len(parts) > 1 else "/")
+    query = urllib.parse.parse_qs(target.query)
+    if headers.get("upgrade", "").lower() != "websocket":
+        problems.append("Upgrade header %r" % headers.get("upgrade"))
+    if "upgrade" not in [t.strip().lower() for t in headers.get("connection", "").split(",")]:
+        problems.append("Connection header %r" % headers.get("connection"))
+    if headers.get("sec-websocket-version") != "13":
+        problems.append("Sec-WebSocket-Version %r" % headers.get("sec-websocket-version"))
+    if "host" not in headers:
+        problems.append("no Host header")
+    key = headers.get("sec-websocket-key", "")
+    try:
+        if len(base64.b64decode(key, validate=True)) != 16:
+            problems.append("Sec-WebSocket-Key %r is not 16 octets" % key)
+    except ValueError:
+        problems.append("Sec-WebSocket-Key %r is not base64" % key)
+    if "sec-websocket-extensions" in headers:
+        # --no-deflate: the client must not offer an extension. None is accepted.
+        problems.append("extension offered despite --no-deflate: %r"
+                        % headers["sec-websocket-extensions"])
+    return Request(sock, target.path, query, headers, rest, problems)
+
+
+def accept_handshake(req):
+    key = req.headers.get("sec-websocket-key", "").encode()
+    accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
+    req.sock.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     b"Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n" % accept)
+
+
+def refuse(req, status=b"404 Not Found"):
+    try:
+        req.sock.sendall(b"HTTP/1.1 %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n" % status)
+        req.sock.close()
+    except OSError:
+        pass
+
+
+class Child:
+    """The client under test, run as a child and stopped by its PID."""
+
+    def __init__(self, path, port, extra):
+        self.cmd = [path, "autobahn", "--url", "ws://127.0.0.1:%d" % port, "--agent", AGENT,
+                    "--no-deflate"] + extra
+        self.out = tempfile.TemporaryFile()
+        self.lines = {}
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self):
+        for raw in self.proc.stdout:
+            self.out.write(raw)
+            line = raw.decode("utf-8", "replace").rstrip()
+            if line.startswith("case ") and ":" in line:
+                num = line[5:].split(":", 1)[0]
+                if num.isdigit():
+                    self.lines[int(num)] = line
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def tail(self, n=600):
+        try:
+            self.out.seek(0)
+            return self.out.read()[-n:].decode("utf-8", "replace").strip()
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc.poll() is not None:
+            return
+        try:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+        except ProcessLookupError:
+            pass
+
+
+def accept_request(lsock, child, deadline):
+    """Next opening handshake from the child, or None (child exited / time up)."""
+    while time.monotonic() < deadline:
+        try:
+            lsock.settimeout(0.25)
+            sock, _ = lsock.accept()
+        except socket.timeout:
+            if not child.alive():
+                return None
+            continue
+        try:
+            return read_request(sock)
+        except (OSError, RuntimeError) as ex:
+            print("!! bad connection attempt: %s" % ex)
+            sock.close()
+    return None
+
+
+def short_close(sock, leftover, messages=()):
+    """getCaseCount / updateReports: send the messages, then a normal close."""
+    c = ServerConnection(sock, leftover)
+    c.open()
+    for m in messages:
+        c.send_message(m.encode())
+    c.send_close(NORMAL)
+    c.finish()
+    c.cleanup()
+    return c
+
+
+# ---------------------------------------------------------------------------
+# Running and judging a case
+# ---------------------------------------------------------------------------
+
+def peer(text):
+    """fuzzing_client's messages speak of 'the server'; here the peer is the client."""
+    return text.replace("server", "client").replace("SERVER", "CLIENT")
+
+
+def run_case(case, req):
+    c = ServerConnection(req.sock, req.leftover)
+
+    def on_event(conn):
+        # Autobahn's finishWhenDone: close as soon as all expectations are met.
+        if case.check or case.suppress_close or not case.expected_close.get("closedByMe"):
+            return
+        with conn.lock:
+            got = list(conn.received)
+        if all(got == exp for exp in case.expected.values()) and conn.state == "OPEN":
+            conn.send_close(NORMAL)
+    c.on_event = on_event
+
+    box = {}
+
+    def body():
+        try:
+            c.open()
+            case.run_fn(c)
+        except Exception as ex:   # reported as the case's result
+            box["error"] = "%s: %s" % (type(ex).__name__, ex)
+
+    start = time.monotonic()
+    t = threading.Thread(target=body, daemon=True)
+    t.start()
+    t.join(case.timeout)
+    timed_out = t.is_alive()
+    if timed_out:
+        c.drop()
+        t.join(3)
+    c.cleanup()
+    duration = time.monotonic() - start
+    behavior, bclose, result, rclose, notes = fc.judge(case, c)
+    if req.problems:
+        behavior = FAILED
+        notes.append("opening handshake: " + "; ".join(req.problems))
+    if timed_out:
+        behavior = FAILED
+        notes.append("case exceeded its %.0f s time bound" % case.timeout)
+    if "error" in box:
+        behavior = FAILED
+        notes.append(box["error"])
+    if c.reset:
+        notes.append("; ".join(c.notes))
+    return behavior, bclose, peer(result), peer(rclose), [peer(n) for n in notes], duration, c
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--client", required=True, help="path to the faye-ws binary")
+    ap.add_argument("--cases", default="*", help="comma-separated case ids or globs, e.g. 1.*,2.*,6.4.1")
+    ap.add_argument("--exclude", default="", help="comma-separated case ids or globs to skip")
+    ap.add_argument("--quick", action="store_true",
+                    help="cap the 9.1-9.4 messages at 1 MiB instead of Autobahn's sizes (16 MiB)")
+    ap.add_argument("--overall-timeout", type=float, default=300.0,
+                    help="bound for the whole run in seconds (default 300)")
+    ap.add_argument("--client-arg", action="append", default=[],
+                    help="extra argument for `faye-ws autobahn` (repeatable)")
+    ap.add_argument("-v", "--verbose", action="store_true", help="show details for every case")
+    args = ap.parse_args()
+
+    fc.build_cat1(); fc.build_cat2(); fc.build_cat3(); fc.build_cat4(); fc.build_cat5()
+    fc.build_cat6(); fc.build_cat7(); fc.build_cat9(not args.quick); fc.build_cat10()
+    build_cat90()
+    pats = [p.strip() for p in args.cases.split(",") if p.strip()]
+    excl = [p.strip() for p in args.exclude.split(",") if p.strip()]
+    cases = [c for c in fc.CASES if any(fnmatch.fnmatchcase(c.id, p) for p in pats)
+             and not any(fnmatch.fnmatchcase(c.id, p) for p in excl)]
+    cases.sort(key=lambda c: fc.sort_key(c.id))
+    if not cases:
+        print("no case matches %r" % args.cases)
+        return 2
+
+    def on_term(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, on_term)
+
+    counts = {k: 0 for k in (OK, NON_STRICT, INFORMATIONAL, UNIMPLEMENTED, FAILED)}
+    per_cat = {}
+    t0 = time.monotonic()
+    deadline = t0 + args.overall_timeout
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    child = None
+    reports = None
+    done = 0
+
+    def record(case, verdict, bclose, dur, detail):
+        counts[verdict] += 1
+        cat = case.id.split(".")[0]
+        per_cat.setdefault(cat, {}).setdefault(verdict, 0)
+        per_cat[cat][verdict] += 1
+        desc = case.desc if len(case.desc) <= 90 else case.desc[:87] + "..."
+        print("%-9s %-14s %-16s %7.3fs  %s" % (case.id, verdict, bclose, dur, desc), flush=True)
+        if detail:
+            print("          -> %s" % detail, flush=True)
+
+    try:
+        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(16)
+        port = lsock.getsockname()[1]
+        child = Child(args.client, port, ["--timeout", "%d" % max(30, int(args.overall_timeout))]
+                      + args.client_arg)
+        print("fuzzing server on 127.0.0.1:%d; client `%s` (pid %d); %d cases%s"
+              % (port, " ".join(child.cmd[1:]), child.proc.pid, len(cases),
+                 " (--quick)" if args.quick else ""))
+
+        req = accept_request(lsock, child, min(deadline, time.monotonic() + ACCEPT_TIMEOUT))
+        if req is None or req.path != "/getCaseCount":
+            raise RuntimeError("the client did not ask for /getCaseCount (%s); its output: %s"
+                               % ("got %s" % req.path if req else "no request", child.tail()))
+        if req.problems:
+            print("!! /getCaseCount handshake: %s" % "; ".join(req.problems))
+        accept_handshake(req)
+        short_close(req.sock, req.leftover, [str(len(cases))])
+
+        print("%-9s %-14s %-16s %8s  %s" % ("case", "verdict", "close", "time", "description"))
+        for number, case in enumerate(cases, 1):
+            req = None
+            if time.monotonic() < deadline:
+                req = accept_request(lsock, child, min(deadline, time.monotonic() + ACCEPT_TIMEOUT))
+            if req is None:
+                break
+            if req.path != "/runCase" or req.query.get("case") != [str(number)] \
+                    or req.query.get("agent") != [AGENT]:
+                refuse(req, b"400 Bad Request")
+                record(case, FAILED, "-", 0.0, "expected /runCase?case=%d&agent=%s, got %s %s"
+                       % (number, AGENT, req.path, req.query))
+                done += 1
+                continue
+            accept_handshake(req)
+            verdict, bclose, result, rclose, notes, dur, conn = run_case(case, req)
+            done += 1
+            detail = ""
+            if verdict == FAILED or args.verbose:
+                parts = [result, rclose] + notes
+                parts.append("got %s, close code %s%s" % (
+                    fc.describe_events(conn.received), conn.remote_close_code,
+                    (" reason %r" % conn.remote_close_reason[:60]) if conn.remote_close_reason else ""))
+                if case.expected and not case.check:
+                    parts.append("expected %s" % " or ".join(
+                        "%s: %s" % (k, fc.describe_events(v)) for k, v in case.expected.items()))
+                time.sleep(0.05)      # the child's own line for this case
+                if number in child.lines:
+                    parts.append("client said %r" % child.lines[number])
+                detail = "; ".join(p for p in parts if p)
+            record(case, verdict, bclose, dur, detail)
+        for i, case in enumerate(cases[done:]):
+            if time.monotonic() >= deadline:
+                why = "overall time bound of %.0f s exceeded" % args.overall_timeout
+            else:
+                why = "the client never connected for it (exit status %s)" % child.proc.poll()
+                if i == 0:
+                    why += "; its output ends with: %s" % child.tail(300)
+            record(case, FAILED, "-", 0.0, "not run: " + why)
+
+        if done == len(cases):
+            req = accept_request(lsock, child, min(deadline, time.monotonic() + ACCEPT_TIMEOUT))
+            if req is not None and req.path == "/updateReports":
+                accept_handshake(req)
+                short_close(req.sock, req.leftover)
+                reports = "served"
+            else:
+                reports = "not requested"
+                if req is not None:
+                    refuse(req)
+            try:
+                child.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+    except RuntimeError as ex:
+        print("!! %s" % ex)
+        for case in cases[done:]:
+            counts[FAILED] += 1
+    finally:
+        if child is not None:
+            child.stop()
+        lsock.close()
+
+    total = time.monotonic() - t0
+    print()
+    if child is not None:
+        last = child.tail(300).splitlines()
+        print("client exit status %s, /updateReports %s; its last line: %s"
+              % (child.proc.returncode, reports, last[-1] if last else "(none)"))
+    print("per category: " + ", ".join(
+        "%s: %s" % (cat, "/".join("%d %s" % (n, v) for v, n in sorted(per_cat[cat].items())))
+        for cat in sorted(per_cat, key=int)))
+    print("verdicts: " + ", ".join("%s %d" % (k, v) for k, v in counts.items()))
+    print("total time %.1f s" % total)
+    passed = len(cases) - counts[FAILED]
+    print("%d passed, %d failed" % (passed, counts[FAILED]))
+    return 0 if counts[FAILED] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
