@@ -20,10 +20,19 @@ Covered categories, with Autobahn's case numbers and expectations
   9  limits and performance (9.1 - 9.8); by default messages are capped at
      1 MiB so the run stays short, `--full` uses Autobahn's sizes (16 MiB)
   10 automatic fragmentation (10.1.1)
+  12 permessage-deflate echo (12.1.1 - 12.5.18): 5 data sets x 18 payload
+     sizes (16 B - 128 KiB, whole or auto-fragmented), default offer
+  13 permessage-deflate parameters (13.1.1 - 13.7.18): Autobahn's 7 client
+     offers (server_no_context_takeover, server_max_window_bits 8/15, and a
+     list of three offers) x the same 18 payload sizes
+     By default 12.x and 13.x send 10 messages per case; `--full` sends
+     Autobahn's 1000.
 
-Not covered yet: categories 12 and 13 (permessage-deflate). Every connection
-made here offers no extension, so the server is exercised without compression;
-a server that negotiates an extension that was not offered fails the case.
+The client side of permessage-deflate (RFC 7692) uses zlib: raw deflate,
+Z_SYNC_FLUSH, 00 00 FF FF stripped before sending and appended before
+inflating, RSV1 on the first frame. Cases outside 12.x / 13.x offer no
+extension; a server that negotiates an extension that was not offered, or
+answers an offer with parameters that are invalid for it, fails the case.
 
 Verdicts are Autobahn's: OK, NON-STRICT, INFORMATIONAL, UNIMPLEMENTED, FAILED.
 The close behaviour (Autobahn's "behaviorClose") is shown in its own column;
@@ -36,6 +45,7 @@ import fnmatch
 import hashlib
 import os
 import queue
+import random
 import signal
 import socket
 import subprocess
@@ -43,6 +53,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 
 OK = "OK"
 NON_STRICT = "NON-STRICT"
@@ -102,8 +113,14 @@ def repeat_to(pattern, length):
 class Connection:
     """One client WebSocket connection; a reader thread parses server frames."""
 
-    def __init__(self, host, port):
+    def __init__(self, host, port, offer=None):
         self.host, self.port = host, port
+        # permessage-deflate: `offer` is a list of offers, each a list of
+        # (parameter, value or None); None offers no extension at all.
+        self.offer = offer
+        self.deflate = None           # a Deflate once the server accepted
+        self.extensions_header = None
+        self.compressed_in = 0        # server messages that had RSV1
         self.lock = threading.RLock()
         self.send_lock = threading.Lock()
         self.cond = threading.Condition(self.lock)
@@ -132,8 +149,10 @@ class Connection:
         key = base64.b64encode(os.urandom(16))
         req = (b"GET / HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
                b"Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-               b"Sec-WebSocket-Version: 13\r\nOrigin: http://%s:%d\r\n\r\n"
-               % (self.host.encode(), self.port, key, self.host.encode(), self.port))
+               b"Sec-WebSocket-Version: 13\r\nOrigin: http://%s:%d\r\n%s\r\n"
+               % (self.host.encode(), self.port, key, self.host.encode(), self.port,
+                  b"" if self.offer is None else
+                  b"Sec-WebSocket-Extensions: %s\r\n" % offer_header(self.offer).encode()))
         self.sock.sendall(req)
         buf = b""
         deadline = time.monotonic() + timeout
@@ -159,7 +178,14 @@ class Connection:
             raise RuntimeError("bad Sec-WebSocket-Accept %r" % headers.get("sec-websocket-accept"))
         if headers.get("upgrade", "").lower() != "websocket":
             raise RuntimeError("bad Upgrade header %r" % headers.get("upgrade"))
-        if "sec-websocket-extensions" in headers:
+        if "sec-websocket-extensions" in headers and self.offer is not None:
+            self.extensions_header = headers["sec-websocket-extensions"]
+            params, error = parse_deflate_response(self.extensions_header, self.offer)
+            if error:
+                raise RuntimeError("invalid permessage-deflate response %r: %s"
+                                   % (self.extensions_header, error))
+            self.deflate = Deflate(params)
+        elif "sec-websocket-extensions" in headers:
             raise RuntimeError("server accepted an extension that was not offered: %r"
                                % headers["sec-websocket-extensions"])
         self.sock.settimeout(None)
@@ -173,6 +199,7 @@ class Connection:
     def _read_loop(self, buf):
         msg_opcode = None
         msg_parts = []
+        msg_compressed = False
         try:
             while True:
                 frame = None
@@ -190,7 +217,12 @@ class Connection:
                     if self.got_close:
                         self.violations.append("server sent a frame after its close frame")
                         continue
-                if rsv:
+                if rsv == 4 and self.deflate is not None and opcode in (1, 2):
+                    msg_compressed = True          # RSV1: this message is compressed
+                elif rsv == 4 and self.deflate is not None:
+                    self.violations.append("server set RSV1 on a %s frame" % (
+                        "continuation" if opcode == 0 else "control"))
+                elif rsv:
                     self.violations.append("server frame with RSV bits 0x%x" % rsv)
                 if opcode >= 8:
                     if not fin or len(payload) > 125:
@@ -214,6 +246,7 @@ class Connection:
                     if msg_opcode is not None:
                         self.violations.append("server started a message inside another one")
                     msg_opcode, msg_parts = opcode, [payload]
+                    msg_compressed = rsv == 4 and self.deflate is not None
                 else:
                     self.violations.append("server sent reserved opcode %d" % opcode)
                     continue
@@ -221,6 +254,17 @@ class Connection:
                     data = b"".join(msg_parts)
                     binary = msg_opcode == 2
                     msg_opcode, msg_parts = None, []
+                    if msg_compressed:
+                        msg_compressed = False
+                        self.compressed_in += 1
+                        try:
+                            data = self.deflate.decompress(data)
+                        except zlib.error as e:
+                            self.violations.append("server sent a message that does not inflate"
+                                                   " (window %d bits%s): %s" % (
+                                                       self.deflate.server_bits,
+                                                       ", no context takeover"
+                                                       if self.deflate.server_nct else "", e))
                     if not binary:
                         try:
                             data.decode("utf-8")
@@ -328,6 +372,21 @@ class Connection:
                                       fin=i + fragment_size >= n))
         self.send_raw(b"".join(frames), sync=sync)
 
+    def send_compressed(self, payload, binary=False, fragment_size=0):
+        """One message compressed with permessage-deflate: RSV1 on its first
+        frame; the compressed bytes split into frames of `fragment_size`."""
+        data = self.deflate.compress(payload)
+        op = 2 if binary else 1
+        if not fragment_size or len(data) <= fragment_size:
+            self.send_raw(build_frame(op, data, rsv=4))
+            return
+        frames = []
+        n = len(data)
+        for i in range(0, n, fragment_size):
+            frames.append(build_frame(op if i == 0 else 0, data[i:i + fragment_size],
+                                      fin=i + fragment_size >= n, rsv=4 if i == 0 else 0))
+        self.send_raw(b"".join(frames))
+
     def send_close(self, code=None, reason=b"", internal=False):
         """Proper close (Autobahn's sendClose): changes state to CLOSING."""
         with self.lock:
@@ -410,7 +469,7 @@ class Connection:
 class Case:
     def __init__(self, cid, desc, run, expected=None, expected_close=None,
                  suppress_close=False, informational=False, timeout=CASE_TIMEOUT,
-                 check=None):
+                 check=None, offer=None):
         self.id = cid
         self.desc = desc
         self.run_fn = run
@@ -419,7 +478,8 @@ class Case:
         self.suppress_close = suppress_close
         self.informational = informational
         self.timeout = timeout
-        self.check = check        # custom behaviour evaluation (9.x, 10.1.1)
+        self.check = check        # custom behaviour evaluation (9.x, 10.1.1, 12.x, 13.x)
+        self.offer = offer        # permessage-deflate offers (12.x, 13.x), see Connection
         self.state = {}
 
 
@@ -1004,6 +1064,300 @@ def build_cat10():
         echo_ok(payload), ec(True, [NORMAL], True))
 
 
+# ---- 12, 13 permessage-deflate (RFC 7692) ----------------------------------
+# The client side uses zlib: raw deflate, Z_SYNC_FLUSH, the trailing
+# 00 00 FF FF removed before sending and appended again before inflating.
+
+DEFLATE_TAIL = b"\x00\x00\xff\xff"
+
+
+def offer_header(offers):
+    """Sec-WebSocket-Extensions value for a list of permessage-deflate offers."""
+    return ", ".join("; ".join(["permessage-deflate"] +
+                               [k if v is None else "%s=%s" % (k, v) for k, v in offer])
+                     for offer in offers)
+
+
+def parse_deflate_response(header, offers):
+    """(params, None) when `header` is a valid answer to one of `offers`
+    (RFC 7692 7.1), else (None, why)."""
+    elements = [e.strip() for e in header.split(",")]
+    if len(elements) != 1:
+        return None, "more than one extension in the response"
+    parts = [p.strip() for p in elements[0].split(";")]
+    if parts[0].lower() != "permessage-deflate":
+        return None, "extension %r was not offered" % parts[0]
+    params = {}
+    for part in parts[1:]:
+        name, eq, value = part.partition("=")
+        name, value = name.strip().lower(), value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        if name in params:
+            return None, "parameter %s given twice" % name
+        if name in ("server_no_context_takeover", "client_no_context_takeover"):
+            if eq:
+                return None, "%s takes no value" % name
+            params[name] = None
+        elif name in ("server_max_window_bits", "client_max_window_bits"):
+            if not value.isdigit() or not 8 <= int(value) <= 15:
+                return None, "%s needs a value from 8 to 15, got %r" % (name, value)
+            params[name] = int(value)
+        else:
+            return None, "unknown parameter %r" % name
+    why = "it matches no offer"
+    for offer in offers:
+        o = dict(offer)
+        if "client_max_window_bits" in params and "client_max_window_bits" not in o:
+            why = "client_max_window_bits in the response, but not offered"
+            continue
+        if "server_no_context_takeover" in o and "server_no_context_takeover" not in params:
+            why = "server_no_context_takeover was requested but not acknowledged"
+            continue
+        if o.get("server_max_window_bits") is not None and (
+                params.get("server_max_window_bits", 99) > int(o["server_max_window_bits"])):
+            why = "server_max_window_bits=%s was requested, the response says %s" % (
+                o["server_max_window_bits"], params.get("server_max_window_bits", "nothing"))
+            continue
+        return params, None
+    return None, why
+
+
+class Deflate:
+    """The client's permessage-deflate state for the agreed parameters."""
+
+    def __init__(self, params):
+        self.params = params
+        self.client_nct = "client_no_context_takeover" in params
+        self.server_nct = "server_no_context_takeover" in params
+        self.client_bits = params.get("client_max_window_bits") or 15
+        self.server_bits = params.get("server_max_window_bits") or 15
+        self.comp = None
+        self.decomp = None
+
+    def compress(self, data):
+        if self.comp is None or self.client_nct:
+            # zlib has no raw 8-bit window; 9 keeps distances within 250 bytes.
+            self.comp = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED,
+                                         -max(9, self.client_bits))
+        out = self.comp.compress(data) + self.comp.flush(zlib.Z_SYNC_FLUSH)
+        return out[:-4] if out.endswith(DEFLATE_TAIL) else out
+
+    def decompress(self, data):
+        # A fresh inflater per message when the server agreed to no context
+        # takeover, and a window of the agreed size: a server that breaks either
+        # promise makes inflating fail ("invalid distance too far back").
+        if self.decomp is None or self.server_nct:
+            self.decomp = zlib.decompressobj(-self.server_bits)
+        out = self.decomp.decompress(data + DEFLATE_TAIL)
+        if self.decomp.eof:          # a final block: the next message starts afresh
+            self.decomp = None
+        return out
+
+
+# Autobahn's MSG_SIZES: (payload length, message count, case timeout, auto-fragment size)
+DEFLATE_MSG_SIZES = [
+    (16, 1000, 60, 0), (64, 1000, 60, 0), (256, 1000, 120, 0), (1024, 1000, 240, 0),
+    (4096, 1000, 480, 0), (8192, 1000, 480, 0), (16384, 1000, 480, 0), (32768, 1000, 480, 0),
+    (65536, 1000, 480, 0), (131072, 1000, 480, 0),
+    (8192, 1000, 480, 256), (16384, 1000, 480, 256), (32768, 1000, 480, 256),
+    (65536, 1000, 480, 256), (131072, 1000, 480, 256), (131072, 1000, 480, 1024),
+    (131072, 1000, 480, 4096), (131072, 1000, 480, 32768),
+]
+DEFLATE_QUICK_COUNT = 10        # messages per case without --full
+
+
+# Autobahn's test files are not available here: deterministic synthetic data
+# of the same kind and size stands in for each (ASCII for the text ones, so
+# that any slice is valid UTF-8).
+def _gen_json(n):
+    rng = random.Random(1201)
+    out, i = [], 0
+    words = ["alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "lambda"]
+    size = 1
+    while size < n:
+        rec = ('{"id": %d, "name": "%s %s", "email": "user%d@example.com", "score": %.4f, '
+               '"active": %s, "tags": [%s], "geo": {"lat": %.5f, "lon": %.5f}}'
+               % (i, rng.choice(words).title(), rng.choice(words), rng.randrange(100000),
+                  rng.random() * 100, rng.choice(["true", "false"]),
+                  ", ".join('"%s"' % rng.choice(words) for _ in range(rng.randrange(1, 5))),
+                  rng.uniform(-90, 90), rng.uniform(-180, 180)))
+        out.append(rec)
+        size += len(rec) + 2
+        i += 1
+    return ("[" + ",\n".join(out) + "]").encode()[:n]
+
+
+def _gen_bitmap(n):
+    rng = random.Random(1202)
+    header = b"BM" + n.to_bytes(4, "little") + bytes(4) + (1078).to_bytes(4, "little")
+    header += bytes(40 - len(header) % 40) + bytes(range(256)) * 4
+    pixels = bytearray()
+    for y in range(512):
+        pixels += bytes(((x * y >> 6) + (x >> 2) + rng.randrange(12)) & 0xFF for x in range(512))
+    return (header + bytes(pixels))[:n].ljust(n, b"\x00")
+
+
+def _gen_prose(n):
+    rng = random.Random(1203)
+    words = ("der die das und ist nicht ich du er sie es wir ihr mit von zu auf fuer "
+             "Faust Mephistopheles Gretchen Teufel Himmel Erde Geist Seele Welt Zeit "
+             "habe nun ach Philosophie Juristerei Medizin leider auch Theologie durchaus "
+             "studiert mit heissem Bemuehn da steh ich armer Tor bin so klug als wie zuvor").split()
+    out, size = [], 0
+    while size < n:
+        line = " ".join(rng.choice(words) for _ in range(rng.randrange(4, 12)))
+        line = line[0].upper() + line[1:] + rng.choice([".", ",", "!", "?", ";"]) + "\r\n"
+        out.append(line)
+        size += len(line)
+    return "".join(out).encode()[:n]
+
+
+def _gen_html(n):
+    rng = random.Random(1204)
+    words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod".split()
+    out = ["<!DOCTYPE html>\n<html><head><title>data1</title></head><body>\n"]
+    size = len(out[0])
+    while size < n:
+        text = " ".join(rng.choice(words) for _ in range(rng.randrange(3, 20)))
+        line = ('<div class="item c%d"><a href="/page/%d.html" id="l%d">%s</a><span>%s</span></div>\n'
+                % (rng.randrange(10), rng.randrange(10000), size, text, rng.random()))
+        out.append(line)
+        size += len(line)
+    return "".join(out).encode()[:n]
+
+
+def _gen_pdf(n):
+    rng = random.Random(1205)
+    out, size = [b"%PDF-1.4\n"], 9
+    obj = 1
+    while size < n:
+        stream = rng.randbytes(rng.randrange(2000, 20000))   # already-compressed streams
+        text = (b"%d 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n" % (obj, len(stream)))
+        chunk = text + stream + b"\nendstream\nendobj\n"
+        out.append(chunk)
+        size += len(chunk)
+        obj += 1
+    return b"".join(out)[:n]
+
+
+# (sub-category, description, binary, size, generator): Autobahn's data sets, in its order.
+DEFLATE_DATA = [
+    (1, "JSON", False, 194237, _gen_json),
+    (2, "bitmap", True, 263222, _gen_bitmap),
+    (3, "prose", True, 222218, _gen_prose),
+    (4, "HTML", False, 263507, _gen_html),
+    (5, "PDF-like", True, 1042328, _gen_pdf),
+]
+_DEFLATE_CACHE = {}
+
+
+def deflate_data(sub):
+    if sub not in _DEFLATE_CACHE:
+        _, _, _, size, gen = DEFLATE_DATA[sub - 1]
+        _DEFLATE_CACHE[sub] = gen(size)
+    return _DEFLATE_CACHE[sub]
+
+
+# Autobahn's 13.x client offers, each (request no context takeover, request
+# max window bits) of its PerMessageDeflateOffer; every offer also carries
+# client_no_context_takeover and client_max_window_bits (accepted by the client).
+DEFLATE_OFFERS = [
+    [(False, 0)],
+    [(True, 0)],
+    [(False, 8)],
+    [(False, 15)],
+    [(True, 8)],
+    [(True, 15)],
+    [(True, 8), (True, 0), (False, 0)],
+]
+
+
+def autobahn_offer(request_nct, request_bits):
+    offer = [("client_no_context_takeover", None), ("client_max_window_bits", None)]
+    if request_nct:
+        offer.append(("server_no_context_takeover", None))
+    if request_bits:
+        offer.append(("server_max_window_bits", request_bits))
+    return offer
+
+
+def deflate_case(cid, desc, offers, data_sub, length, count, waitsecs, frag, full):
+    _, _, binary, _, _ = DEFLATE_DATA[data_sub - 1]
+    real_count = count
+    if not full:
+        count = min(count, DEFLATE_QUICK_COUNT)
+        waitsecs = min(waitsecs, 20)
+
+    def run(c):
+        c.sent = []
+        if c.deflate is None:          # declined: Autobahn's UNIMPLEMENTED
+            c.send_close(NORMAL)
+            c.finish()
+            return
+        data = deflate_data(data_sub)
+        ptr = 0
+        deadline = time.monotonic() + waitsecs
+        for i in range(count):
+            end = (ptr + length) % len(data)
+            msg = data[ptr:end] if end > ptr else data[ptr:] + data[:end]
+            ptr = end
+            c.sent.append(msg)
+            c.send_compressed(msg, binary, frag)
+            if not c.wait(lambda: len(c.received) > i or c.state != "OPEN",
+                          max(0.0, deadline - time.monotonic())):
+                break
+            with c.lock:
+                ev = c.received[i] if len(c.received) > i else None
+            if c.state != "OPEN" or ev != ("message", msg, binary):
+                break
+        c.close_after(0)
+
+    def check(c):
+        if c.deflate is None:
+            return UNIMPLEMENTED, "the server did not accept permessage-deflate"
+        sent = getattr(c, "sent", [])
+        for i, ev in enumerate(c.received):
+            if ev[0] != "message":
+                return FAILED, "unexpected %s from the server" % ev[0]
+            if i >= len(sent):
+                return FAILED, "more echoes than messages sent"
+            if ev[2] != binary:
+                return FAILED, "echo %d: type differs (got binary %s, expected %s)" % (i, ev[2], binary)
+            if len(ev[1]) != len(sent[i]):
+                return FAILED, "echo %d: length %d, expected %d" % (i, len(ev[1]), len(sent[i]))
+            if ev[1] != sent[i]:
+                return FAILED, "echo %d: contents differ (SHA-1 %s, expected %s)" % (
+                    i, hashlib.sha1(ev[1]).hexdigest(), hashlib.sha1(sent[i]).hexdigest())
+        if len(c.received) != count:
+            return FAILED, "received %d of %d echoes in time" % (len(c.received), count)
+        return OK, "received all %d echoes (%d compressed by the server); agreed: %s" % (
+            count, c.compressed_in, c.extensions_header)
+    quick = "" if full or count == real_count else " [quick: %d of %d]" % (count, real_count)
+    add(cid, "%s: %d %s msgs of %d B%s%s" % (
+        desc, count, "binary" if binary else "text", length,
+        (", %d-octet frames" % frag) if frag else "", quick),
+        run, {}, ec(True, [NORMAL], True), timeout=waitsecs + 5, check=check, offer=offers)
+
+
+def build_cat12(full=False):
+    for sub, name, binary, size, _ in DEFLATE_DATA:
+        for j, (length, count, waitsecs, frag) in enumerate(DEFLATE_MSG_SIZES, 1):
+            deflate_case("12.%d.%d" % (sub, j), name,
+                         [autobahn_offer(False, 0)], sub, length, count, waitsecs, frag, full)
+
+
+def build_cat13(full=False):
+    for sub, offers in enumerate(DEFLATE_OFFERS, 1):
+        desc = "offers %s" % ", ".join(
+            "+".join(["pmd"] + (["snct"] if nct else []) + (["smwb=%d" % bits] if bits else []))
+            for nct, bits in offers)
+        for j, (length, count, waitsecs, frag) in enumerate(DEFLATE_MSG_SIZES, 1):
+            deflate_case("13.%d.%d" % (sub, j), desc,
+                         [autobahn_offer(nct, bits) for nct, bits in offers],
+                         1, length, count, waitsecs, frag, full)
+
+
 # ---------------------------------------------------------------------------
 # Running and judging
 # ---------------------------------------------------------------------------
@@ -1125,7 +1479,7 @@ class Server:
 
 
 def run_case(case, port):
-    c = Connection("127.0.0.1", port)
+    c = Connection("127.0.0.1", port, offer=case.offer)
     box = {}
 
     def on_event(conn):
@@ -1174,9 +1528,11 @@ def main():
     ap.add_argument("--server", required=True, help="path to the faye-ws binary")
     ap.add_argument("--cases", default="*", help="comma-separated case ids or globs, e.g. 1.*,2.*,6.4.1")
     ap.add_argument("--exclude", default="", help="comma-separated case ids or globs to skip")
-    ap.add_argument("--full", action="store_true", help="Autobahn's real 9.x message sizes (up to 16 MiB)")
+    ap.add_argument("--full", action="store_true",
+                    help="Autobahn's real 9.x message sizes (up to 16 MiB) and 12.x/13.x message counts (1000)")
     ap.add_argument("--overall-timeout", type=float, default=None,
-                    help="bound for the whole run in seconds (default 300, 900 with --full)")
+                    help="bound for the whole run in seconds (default 300; with --full 900,"
+                    " 3600 when 12.x or 13.x cases are selected)")
     ap.add_argument("--server-arg", action="append", default=[],
                     help="extra argument passed to `faye-ws serve` (repeatable)")
     ap.add_argument("-v", "--verbose", action="store_true", help="show details for every case")
@@ -1184,6 +1540,7 @@ def main():
 
     build_cat1(); build_cat2(); build_cat3(); build_cat4(); build_cat5()
     build_cat6(); build_cat7(); build_cat9(args.full); build_cat10()
+    build_cat12(args.full); build_cat13(args.full)
     pats = [p.strip() for p in args.cases.split(",") if p.strip()]
     excl = [p.strip() for p in args.exclude.split(",") if p.strip()]
     cases = [c for c in CASES if any(fnmatch.fnmatchcase(c.id, p) for p in pats)
@@ -1192,7 +1549,9 @@ def main():
     if not cases:
         print("no case matches %r" % args.cases)
         return 2
-    overall = args.overall_timeout or (900.0 if args.full else 300.0)
+    deflate_cases = any(c.offer is not None for c in cases)
+    overall = args.overall_timeout or (
+        (3600.0 if deflate_cases else 900.0) if args.full else 300.0)
 
     def on_term(signum, frame):
         raise SystemExit(128 + signum)
