@@ -17,6 +17,8 @@ namespace {
 constexpr std::size_t kRetainedBufferCapacity = 4096;
 // Small frames are assembled on the stack and written in one piece.
 constexpr std::size_t kStackFrameSize = 1024;
+// Large client payloads are masked into the sink this many bytes at a time.
+constexpr std::size_t kMaskChunkSize = 16 * 1024;
 // RFC 6455 5.5: a close payload is at most 125 bytes, 2 of them the code.
 constexpr std::size_t kMaxCloseReason = 123;
 
@@ -488,11 +490,13 @@ bool Hybi::send_frame(std::uint8_t first_byte, Bytes payload) {
     write(payload);
     return true;
   }
-  // The caller's bytes are const: mask through the stack buffer in pieces.
-  for (std::size_t offset = 0; offset < payload.size(); offset += sizeof buffer) {
-    std::size_t n = std::min(sizeof buffer, payload.size() - offset);
-    mask_copy(buffer, payload.data() + offset, n, header.mask, offset);
-    write(Bytes(buffer, n));
+  // The caller's bytes are const: mask through a stack buffer in pieces
+  // large enough that a big message costs few sink writes, not one per KiB.
+  std::uint8_t chunk[kMaskChunkSize];
+  for (std::size_t offset = 0; offset < payload.size(); offset += sizeof chunk) {
+    std::size_t n = std::min(sizeof chunk, payload.size() - offset);
+    mask_copy(chunk, payload.data() + offset, n, header.mask, offset);
+    write(Bytes(chunk, n));
   }
   return true;
 }
