@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -66,9 +67,8 @@ class FayeWsServe {
     if (faye_ws_binary == nullptr) {
       throw std::runtime_error("FAYE_WS_BIN is not set: build the faye-ws example");
     }
-    std::vector<std::string> argv{faye_ws_binary, "serve",     "--host", "127.0.0.1",
-                                  "--port",       "0",         "--threads", "1",
-                                  "--quiet"};
+    std::vector<std::string> argv{faye_ws_binary, "serve", "--host", "127.0.0.1", "--port", "0",
+                                  "--threads",    "1",     "--quiet"};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     process_ = std::make_unique<ChildProcess>(argv);
     const std::string line = process_->read_line();
@@ -213,7 +213,8 @@ class ProxiedWebSocket : public ::testing::TestWithParam<Scheme> {
     return options;
   }
 
-  // A client through the proxy, open (the test stops otherwise).
+  // A client through the proxy, open; otherwise a failure that shows
+  // nginx's error log.
   std::unique_ptr<Client> connect(WebSocket::Client::Options options = {}) {
     auto client = std::make_unique<Client>(proxy_->url(), client_options(std::move(options)));
     if (!client->opens()) {
