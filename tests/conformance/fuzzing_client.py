@@ -44,16 +44,18 @@ import base64
 import fnmatch
 import hashlib
 import os
-import queue
 import random
-import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import zlib
+
+sys.dont_write_bytecode = True     # importing the shared modules must not leave __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import deflate  # noqa: E402  (permessage-deflate negotiation and codec)
+import processes  # noqa: E402  (faye-ws serve, stopped by PID)
+import wire  # noqa: E402  (frames, handshake, HTTP heads)
 
 OK = "OK"
 NON_STRICT = "NON-STRICT"
@@ -72,36 +74,8 @@ NORMAL = 1000
 PROTOCOL_ERROR = 1002
 INVALID_PAYLOAD = 1007
 
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 CASE_TIMEOUT = 10.0          # seconds, per case (large 9.x cases get more)
 CLOSE_TIMEOUT = 2.0          # waiting for the server's close frame / TCP FIN
-
-
-class CaseTimeout(Exception):
-    pass
-
-
-def mask_bytes(data, key):
-    n = len(data)
-    if n == 0:
-        return b""
-    k = (key * (n // 4 + 1))[:n]
-    return (int.from_bytes(data, "little") ^ int.from_bytes(k, "little")).to_bytes(n, "little")
-
-
-def frame_header(opcode, length, fin=True, rsv=0, masked=True):
-    b0 = (0x80 if fin else 0) | ((rsv & 7) << 4) | (opcode & 0x0F)
-    mbit = 0x80 if masked else 0
-    if length < 126:
-        return bytes([b0, mbit | length])
-    if length < 65536:
-        return bytes([b0, mbit | 126]) + length.to_bytes(2, "big")
-    return bytes([b0, mbit | 127]) + length.to_bytes(8, "big")
-
-
-def build_frame(opcode, payload=b"", fin=True, rsv=0):
-    key = os.urandom(4)
-    return frame_header(opcode, len(payload), fin, rsv) + key + mask_bytes(payload, key)
 
 
 def repeat_to(pattern, length):
@@ -111,14 +85,21 @@ def repeat_to(pattern, length):
 
 
 class Connection:
-    """One client WebSocket connection; a reader thread parses server frames."""
+    """One client WebSocket connection; a reader thread parses server frames.
+    fuzzing_server.py derives the server end from it."""
+
+    peer_masks = False            # RFC 6455 5.1: server frames are never masked
+
+    def frame(self, opcode, payload=b"", fin=True, rsv=0):
+        """A frame from this endpoint: a client masks with a fresh random key."""
+        return wire.encode_frame(opcode, payload, fin, rsv, mask_key=os.urandom(4))
 
     def __init__(self, host, port, offer=None):
         self.host, self.port = host, port
         # permessage-deflate: `offer` is a list of offers, each a list of
         # (parameter, value or None); None offers no extension at all.
         self.offer = offer
-        self.deflate = None           # a Deflate once the server accepted
+        self.deflate = None           # a deflate.Deflate once the server accepted
         self.extensions_header = None
         self.compressed_in = 0        # server messages that had RSV1
         self.lock = threading.RLock()
@@ -152,47 +133,37 @@ class Connection:
                b"Sec-WebSocket-Version: 13\r\nOrigin: http://%s:%d\r\n%s\r\n"
                % (self.host.encode(), self.port, key, self.host.encode(), self.port,
                   b"" if self.offer is None else
-                  b"Sec-WebSocket-Extensions: %s\r\n" % offer_header(self.offer).encode()))
+                  b"Sec-WebSocket-Extensions: %s\r\n" % deflate.offer_header(self.offer).encode()))
         self.sock.sendall(req)
-        buf = b""
-        deadline = time.monotonic() + timeout
-        while b"\r\n\r\n" not in buf:
-            if time.monotonic() > deadline:
-                raise RuntimeError("opening handshake timed out")
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                raise RuntimeError("connection closed during opening handshake")
-            buf += chunk
-        head, rest = buf.split(b"\r\n\r\n", 1)
-        lines = head.decode("latin-1").split("\r\n")
-        status = lines[0].split(" ")
+        status_line, headers, rest = wire.read_head(self.sock, timeout)
+        status = status_line.split(" ")
         if len(status) < 2 or status[1] != "101":
-            raise RuntimeError("handshake refused: %r" % lines[0])
-        headers = {}
-        for line in lines[1:]:
-            if ":" in line:
-                k, v = line.split(":", 1)
-                headers[k.strip().lower()] = v.strip()
-        expect = base64.b64encode(hashlib.sha1(key + GUID).digest()).decode()
+            raise RuntimeError("handshake refused: %r" % status_line)
+        expect = wire.accept_key(key).decode()
         if headers.get("sec-websocket-accept") != expect:
             raise RuntimeError("bad Sec-WebSocket-Accept %r" % headers.get("sec-websocket-accept"))
         if headers.get("upgrade", "").lower() != "websocket":
             raise RuntimeError("bad Upgrade header %r" % headers.get("upgrade"))
         if "sec-websocket-extensions" in headers and self.offer is not None:
             self.extensions_header = headers["sec-websocket-extensions"]
-            params, error = parse_deflate_response(self.extensions_header, self.offer)
+            params, error = deflate.parse_response(self.extensions_header, self.offer)
             if error:
                 raise RuntimeError("invalid permessage-deflate response %r: %s"
                                    % (self.extensions_header, error))
-            self.deflate = Deflate(params)
+            self.deflate = deflate.client_codec(params)
         elif "sec-websocket-extensions" in headers:
             raise RuntimeError("server accepted an extension that was not offered: %r"
                                % headers["sec-websocket-extensions"])
+        self.start_reading(rest)
+
+    def start_reading(self, leftover):
+        """The handshake is done: frames from here on (`leftover` came with the head)."""
         self.sock.settimeout(None)
         with self.lock:
             self.state = "OPEN"
             self.was_open = True
-        self.reader = threading.Thread(target=self._read_loop, args=(bytearray(rest),), daemon=True)
+        self.reader = threading.Thread(target=self._read_loop, args=(bytearray(leftover),),
+                                       daemon=True)
         self.reader.start()
 
     # ---- reading -----------------------------------------------------------
@@ -231,7 +202,7 @@ class Connection:
                         self._on_close_frame(payload)
                     elif opcode == 9:
                         self._event(("ping", payload))
-                        self.send_raw(build_frame(10, payload))
+                        self.send_raw(self.frame(10, payload))
                     elif opcode == 10:
                         self._event(("pong", payload))
                     else:
@@ -261,10 +232,7 @@ class Connection:
                             data = self.deflate.decompress(data)
                         except zlib.error as e:
                             self.violations.append("server sent a message that does not inflate"
-                                                   " (window %d bits%s): %s" % (
-                                                       self.deflate.server_bits,
-                                                       ", no context takeover"
-                                                       if self.deflate.server_nct else "", e))
+                                                   " (%s): %s" % (self.deflate.describe(), e))
                     if not binary:
                         try:
                             data.decode("utf-8")
@@ -279,32 +247,13 @@ class Connection:
             self._eof()
 
     def _parse(self, buf):
-        if len(buf) < 2:
+        frame = wire.parse_frame(buf)
+        if frame is None:
             return None
-        b0, b1 = buf[0], buf[1]
-        length = b1 & 0x7F
-        pos = 2
-        if length == 126:
-            if len(buf) < 4:
-                return None
-            length = int.from_bytes(buf[2:4], "big")
-            pos = 4
-        elif length == 127:
-            if len(buf) < 10:
-                return None
-            length = int.from_bytes(buf[2:10], "big")
-            pos = 10
-        masked = bool(b1 & 0x80)
-        if masked:
-            pos += 4
-        if len(buf) < pos + length:
-            return None
-        payload = bytes(buf[pos:pos + length])
-        if masked:
-            self.violations.append("server sent a masked frame")
-            payload = mask_bytes(payload, bytes(buf[pos - 4:pos]))
-        del buf[:pos + length]
-        return bool(b0 & 0x80), (b0 >> 4) & 7, b0 & 0x0F, payload
+        fin, rsv, opcode, masked, payload = frame
+        if masked != self.peer_masks:        # RFC 6455 5.1
+            self.violations.append("server sent a%s frame" % (" masked" if masked else "n unmasked"))
+        return fin, rsv, opcode, payload
 
     def _event(self, ev):
         with self.lock:
@@ -358,7 +307,7 @@ class Connection:
                     self.notes.append("write failed: %s" % (e.strerror or e))
 
     def send_frame(self, opcode, payload=b"", fin=True, rsv=0, chopsize=None, sync=False):
-        self.send_raw(build_frame(opcode, payload, fin, rsv), chopsize, sync)
+        self.send_raw(self.frame(opcode, payload, fin, rsv), chopsize, sync)
 
     def send_message(self, payload, binary=False, fragment_size=None, sync=False):
         op = 2 if binary else 1
@@ -368,7 +317,7 @@ class Connection:
         frames = []
         n = len(payload)
         for i in range(0, n, fragment_size):
-            frames.append(build_frame(op if i == 0 else 0, payload[i:i + fragment_size],
+            frames.append(self.frame(op if i == 0 else 0, payload[i:i + fragment_size],
                                       fin=i + fragment_size >= n))
         self.send_raw(b"".join(frames), sync=sync)
 
@@ -378,12 +327,12 @@ class Connection:
         data = self.deflate.compress(payload)
         op = 2 if binary else 1
         if not fragment_size or len(data) <= fragment_size:
-            self.send_raw(build_frame(op, data, rsv=4))
+            self.send_raw(self.frame(op, data, rsv=4))
             return
         frames = []
         n = len(data)
         for i in range(0, n, fragment_size):
-            frames.append(build_frame(op if i == 0 else 0, data[i:i + fragment_size],
+            frames.append(self.frame(op if i == 0 else 0, data[i:i + fragment_size],
                                       fin=i + fragment_size >= n, rsv=4 if i == 0 else 0))
         self.send_raw(b"".join(frames))
 
@@ -469,7 +418,7 @@ class Connection:
 class Case:
     def __init__(self, cid, desc, run, expected=None, expected_close=None,
                  suppress_close=False, informational=False, timeout=CASE_TIMEOUT,
-                 check=None, offer=None):
+                 check=None, offer=None, accept=None):
         self.id = cid
         self.desc = desc
         self.run_fn = run
@@ -480,6 +429,7 @@ class Case:
         self.timeout = timeout
         self.check = check        # custom behaviour evaluation (9.x, 10.1.1, 12.x, 13.x)
         self.offer = offer        # permessage-deflate offers (12.x, 13.x), see Connection
+        self.accept = accept      # the same in the server role: see deflate.accept
         self.state = {}
 
 
@@ -838,7 +788,7 @@ def build_cat6():
 
         def run(c, parts=parts, chops=chops):
             if chops:
-                whole = build_frame(1, full)
+                whole = c.frame(1, full)
                 hdr = len(whole) - len(full)
                 cuts = [0, hdr + len(parts[0]), hdr + len(parts[0]) + len(parts[1]), len(whole)]
                 pieces = [whole[cuts[i]:cuts[i + 1]] for i in range(3)]
@@ -1017,7 +967,7 @@ def build_cat9(full):
             perf("9.%d.%d" % (sub, j), "Send %s message of 1 MiB in one frame, written in %d-octet chops"
                  % ("binary" if binary else "text", chop), n, binary,
                  lambda c, n=n, chop=chop, binary=binary, pat=pat:
-                 c.send_raw(build_frame(2 if binary else 1, repeat_to(pat, n)), chopsize=chop))
+                 c.send_raw(c.frame(2 if binary else 1, repeat_to(pat, n)), chopsize=chop))
     for sub, binary in ((7, False), (8, True)):
         for j, (n, secs) in enumerate([(0, 60), (16, 60), (64, 60), (256, 120), (1024, 240), (4096, 480)], 1):
             def run(c, n=n, binary=binary, secs=secs):
@@ -1065,95 +1015,7 @@ def build_cat10():
 
 
 # ---- 12, 13 permessage-deflate (RFC 7692) ----------------------------------
-# The client side uses zlib: raw deflate, Z_SYNC_FLUSH, the trailing
-# 00 00 FF FF removed before sending and appended again before inflating.
-
-DEFLATE_TAIL = b"\x00\x00\xff\xff"
-
-
-def offer_header(offers):
-    """Sec-WebSocket-Extensions value for a list of permessage-deflate offers."""
-    return ", ".join("; ".join(["permessage-deflate"] +
-                               [k if v is None else "%s=%s" % (k, v) for k, v in offer])
-                     for offer in offers)
-
-
-def parse_deflate_response(header, offers):
-    """(params, None) when `header` is a valid answer to one of `offers`
-    (RFC 7692 7.1), else (None, why)."""
-    elements = [e.strip() for e in header.split(",")]
-    if len(elements) != 1:
-        return None, "more than one extension in the response"
-    parts = [p.strip() for p in elements[0].split(";")]
-    if parts[0].lower() != "permessage-deflate":
-        return None, "extension %r was not offered" % parts[0]
-    params = {}
-    for part in parts[1:]:
-        name, eq, value = part.partition("=")
-        name, value = name.strip().lower(), value.strip()
-        if len(value) >= 2 and value[0] == value[-1] == '"':
-            value = value[1:-1]
-        if name in params:
-            return None, "parameter %s given twice" % name
-        if name in ("server_no_context_takeover", "client_no_context_takeover"):
-            if eq:
-                return None, "%s takes no value" % name
-            params[name] = None
-        elif name in ("server_max_window_bits", "client_max_window_bits"):
-            if not value.isdigit() or not 8 <= int(value) <= 15:
-                return None, "%s needs a value from 8 to 15, got %r" % (name, value)
-            params[name] = int(value)
-        else:
-            return None, "unknown parameter %r" % name
-    why = "it matches no offer"
-    for offer in offers:
-        o = dict(offer)
-        if "client_max_window_bits" in params and "client_max_window_bits" not in o:
-            why = "client_max_window_bits in the response, but not offered"
-            continue
-        if "server_no_context_takeover" in o and "server_no_context_takeover" not in params:
-            why = "server_no_context_takeover was requested but not acknowledged"
-            continue
-        if o.get("server_max_window_bits") is not None and (
-                params.get("server_max_window_bits", 99) > int(o["server_max_window_bits"])):
-            why = "server_max_window_bits=%s was requested, the response says %s" % (
-                o["server_max_window_bits"], params.get("server_max_window_bits", "nothing"))
-            continue
-        return params, None
-    return None, why
-
-
-class Deflate:
-    """The client's permessage-deflate state for the agreed parameters."""
-
-    def __init__(self, params):
-        self.params = params
-        self.client_nct = "client_no_context_takeover" in params
-        self.server_nct = "server_no_context_takeover" in params
-        self.client_bits = params.get("client_max_window_bits") or 15
-        self.server_bits = params.get("server_max_window_bits") or 15
-        self.comp = None
-        self.decomp = None
-
-    def compress(self, data):
-        if self.comp is None or self.client_nct:
-            # zlib has no raw 8-bit window; 9 keeps distances within 250 bytes.
-            self.comp = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED,
-                                         -max(9, self.client_bits))
-        out = self.comp.compress(data) + self.comp.flush(zlib.Z_SYNC_FLUSH)
-        return out[:-4] if out.endswith(DEFLATE_TAIL) else out
-
-    def decompress(self, data):
-        # A fresh inflater per message when the server agreed to no context
-        # takeover, and a window of the agreed size: a server that breaks either
-        # promise makes inflating fail ("invalid distance too far back").
-        if self.decomp is None or self.server_nct:
-            self.decomp = zlib.decompressobj(-self.server_bits)
-        out = self.decomp.decompress(data + DEFLATE_TAIL)
-        if self.decomp.eof:          # a final block: the next message starts afresh
-            self.decomp = None
-        return out
-
+# The negotiation and the codec are in deflate.py.
 
 # Autobahn's MSG_SIZES: (payload length, message count, case timeout, auto-fragment size)
 DEFLATE_MSG_SIZES = [
@@ -1259,10 +1121,14 @@ def deflate_data(sub):
     return _DEFLATE_CACHE[sub]
 
 
-# Autobahn's 13.x client offers, each (request no context takeover, request
-# max window bits) of its PerMessageDeflateOffer; every offer also carries
-# client_no_context_takeover and client_max_window_bits (accepted by the client).
-DEFLATE_OFFERS = [
+# Autobahn's 13.x parameters: (request no context takeover, request max window
+# bits or 0), in order of preference. In the client role they are the offers
+# of its PerMessageDeflateOffer (server_no_context_takeover,
+# server_max_window_bits), each also carrying client_no_context_takeover and
+# client_max_window_bits, which the client accepts. In the server role they
+# are its accept functions' requests of the client (client_no_context_takeover,
+# client_max_window_bits) in the answer to the client's own offer.
+DEFLATE_PARAMS = [
     [(False, 0)],
     [(True, 0)],
     [(False, 8)],
@@ -1282,7 +1148,16 @@ def autobahn_offer(request_nct, request_bits):
     return offer
 
 
-def deflate_case(cid, desc, offers, data_sub, length, count, waitsecs, frag, full):
+def describe_params(params, server_role):
+    """`pmd+snct+smwb=8` for the client's offers; `pmd+cnct+cmwb=8` for what
+    the server asks of the client."""
+    side = "c" if server_role else "s"
+    return ", ".join("+".join(["pmd"] + (["%snct" % side] if nct else [])
+                              + (["%smwb=%d" % (side, bits)] if bits else []))
+                     for nct, bits in params)
+
+
+def deflate_case(cid, desc, params, data_sub, length, count, waitsecs, frag, full):
     _, _, binary, _, _ = DEFLATE_DATA[data_sub - 1]
     real_count = count
     if not full:
@@ -1315,7 +1190,7 @@ def deflate_case(cid, desc, offers, data_sub, length, count, waitsecs, frag, ful
 
     def check(c):
         if c.deflate is None:
-            return UNIMPLEMENTED, "the server did not accept permessage-deflate"
+            return UNIMPLEMENTED, "permessage-deflate was not agreed"
         sent = getattr(c, "sent", [])
         for i, ev in enumerate(c.received):
             if ev[0] != "message":
@@ -1337,25 +1212,22 @@ def deflate_case(cid, desc, offers, data_sub, length, count, waitsecs, frag, ful
     add(cid, "%s: %d %s msgs of %d B%s%s" % (
         desc, count, "binary" if binary else "text", length,
         (", %d-octet frames" % frag) if frag else "", quick),
-        run, {}, ec(True, [NORMAL], True), timeout=waitsecs + 5, check=check, offer=offers)
+        run, {}, ec(True, [NORMAL], True), timeout=waitsecs + 5, check=check,
+        offer=[autobahn_offer(nct, bits) for nct, bits in params], accept=params)
 
 
 def build_cat12(full=False):
     for sub, name, binary, size, _ in DEFLATE_DATA:
         for j, (length, count, waitsecs, frag) in enumerate(DEFLATE_MSG_SIZES, 1):
-            deflate_case("12.%d.%d" % (sub, j), name,
-                         [autobahn_offer(False, 0)], sub, length, count, waitsecs, frag, full)
+            deflate_case("12.%d.%d" % (sub, j), name, DEFLATE_PARAMS[0],
+                         sub, length, count, waitsecs, frag, full)
 
 
-def build_cat13(full=False):
-    for sub, offers in enumerate(DEFLATE_OFFERS, 1):
-        desc = "offers %s" % ", ".join(
-            "+".join(["pmd"] + (["snct"] if nct else []) + (["smwb=%d" % bits] if bits else []))
-            for nct, bits in offers)
+def build_cat13(full=False, server_role=False):
+    for sub, params in enumerate(DEFLATE_PARAMS, 1):
+        desc = "%s %s" % ("asks" if server_role else "offers", describe_params(params, server_role))
         for j, (length, count, waitsecs, frag) in enumerate(DEFLATE_MSG_SIZES, 1):
-            deflate_case("13.%d.%d" % (sub, j), desc,
-                         [autobahn_offer(nct, bits) for nct, bits in offers],
-                         1, length, count, waitsecs, frag, full)
+            deflate_case("13.%d.%d" % (sub, j), desc, params, 1, length, count, waitsecs, frag, full)
 
 
 # ---------------------------------------------------------------------------
@@ -1422,64 +1294,10 @@ def describe_events(evs, limit=6):
     return "[" + ", ".join(out) + "]"
 
 
-class Server:
-    def __init__(self, path, extra):
-        self.path, self.extra = path, extra
-        self.proc = None
-        self.port = None
-        self.errlog = tempfile.TemporaryFile()
-
-    def start(self):
-        cmd = [self.path, "serve", "--host", "127.0.0.1", "--port", "0", "--quiet"] + self.extra
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.errlog,
-                                     stdin=subprocess.DEVNULL)
-        lines = queue.Queue()
-
-        def pump():
-            for line in self.proc.stdout:
-                lines.put(line)
-        threading.Thread(target=pump, daemon=True).start()
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            try:
-                line = lines.get(timeout=0.2).decode("utf-8", "replace")
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            marker = "listening on http://127.0.0.1:"
-            if marker in line:
-                self.port = int(line.split(marker, 1)[1].split("/", 1)[0])
-                return
-        raise RuntimeError("server did not report its port (exit status %s): %s"
-                           % (self.proc.poll(), self.stderr_tail()))
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stderr_tail(self, n=800):
-        try:
-            self.errlog.seek(0)
-            data = self.errlog.read()
-            return data[-n:].decode("utf-8", "replace").strip()
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        try:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=5)
-        except ProcessLookupError:
-            pass
-
-
-def run_case(case, port):
-    c = Connection("127.0.0.1", port, offer=case.offer)
+def play(case, c):
+    """Runs `case` on the connection `c` (opened here) within the case's time
+    bound, then judges it: (verdict, close behaviour, result, close result,
+    notes, seconds). Shared by both roles."""
     box = {}
 
     def on_event(conn):
@@ -1510,7 +1328,7 @@ def run_case(case, port):
     c.cleanup()
     duration = time.monotonic() - start
     if "error" in box and not c.was_open:
-        return FAILED, "-", box["error"], "", [], duration, c
+        return FAILED, "-", box["error"], "", [], duration
     behavior, bclose, result, rclose, notes = judge(case, c)
     if timed_out:
         behavior = FAILED
@@ -1520,7 +1338,12 @@ def run_case(case, port):
         notes.append(box["error"])
     if c.reset:
         notes.append("; ".join(c.notes))
-    return behavior, bclose, result, rclose, notes, duration, c
+    return behavior, bclose, result, rclose, notes, duration
+
+
+def run_case(case, port):
+    c = Connection("127.0.0.1", port, offer=case.offer)
+    return play(case, c) + (c,)
 
 
 def main():
@@ -1553,11 +1376,8 @@ def main():
     overall = args.overall_timeout or (
         (3600.0 if deflate_cases else 900.0) if args.full else 300.0)
 
-    def on_term(signum, frame):
-        raise SystemExit(128 + signum)
-    signal.signal(signal.SIGTERM, on_term)
-
-    server = Server(args.server, args.server_arg)
+    processes.raise_on_sigterm()
+    server = processes.Serve(args.server, args.server_arg)
     counts = {k: 0 for k in (OK, NON_STRICT, INFORMATIONAL, UNIMPLEMENTED, FAILED)}
     per_cat = {}
     failures = []

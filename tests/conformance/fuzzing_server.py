@@ -28,9 +28,7 @@ up to 16 MiB, unless --quick) and 10. What changes in the server role:
 import argparse
 import base64
 import fnmatch
-import hashlib
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -41,83 +39,43 @@ import urllib.parse
 
 sys.dont_write_bytecode = True     # importing fuzzing_client must not leave __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import deflate  # noqa: E402  (permessage-deflate: Autobahn's offer parsing and accept functions)
 import fuzzing_client as fc  # noqa: E402  (case data, verdict logic)
+import processes  # noqa: E402  (the child, stopped by PID)
+import wire  # noqa: E402  (frames, handshake, HTTP heads)
 
 OK, NON_STRICT, INFORMATIONAL, UNIMPLEMENTED, FAILED = (
     fc.OK, fc.NON_STRICT, fc.INFORMATIONAL, fc.UNIMPLEMENTED, fc.FAILED)
 NORMAL = fc.NORMAL
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 AGENT = "faye"
 CLOSE_TIMEOUT = 2.0
 ACCEPT_TIMEOUT = 20.0
 
 
-def server_frame(opcode, payload=b"", fin=True, rsv=0):
-    """A server-to-client frame: never masked (RFC 6455 5.1)."""
-    return fc.frame_header(opcode, len(payload), fin, rsv, masked=False) + payload
-
-
-# The case bodies in fuzzing_client.py build their frames with the module-level
-# build_frame (directly for the chopped 6.4.3/6.4.4 and 9.5/9.6 cases, and via
-# Connection.send_frame/send_message otherwise). In the server role every one of
-# them must be unmasked, so the module's function is replaced for this process.
-fc.build_frame = server_frame
-
-
 class ServerConnection(fc.Connection):
-    """The server end of one accepted WebSocket; the reader thread of
-    fuzzing_client.Connection parses the client's frames."""
+    """The server end of one accepted WebSocket. The case bodies and the
+    reader thread are fuzzing_client.Connection's; this end sends unmasked
+    frames, requires masked ones, and closes TCP after the closing handshake."""
 
-    def __init__(self, sock, leftover):
+    peer_masks = True             # RFC 6455 5.1: a client masks every frame
+
+    def __init__(self, sock, leftover, codec=None, extensions_header=None):
         super().__init__("127.0.0.1", 0)
         self.sock = sock
         self.leftover = leftover
+        self.deflate = codec
+        self.extensions_header = extensions_header
         self.close_written = False
-        self.unmasked = 0
+
+    def frame(self, opcode, payload=b"", fin=True, rsv=0):
+        return wire.encode_frame(opcode, payload, fin, rsv)
 
     def open(self, timeout=None):
-        self.sock.settimeout(None)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with self.lock:
-            self.state = "OPEN"
-            self.was_open = True
-        self.reader = threading.Thread(target=self._read_loop, args=(bytearray(self.leftover),),
-                                       daemon=True)
-        self.reader.start()
-
-    def _parse(self, buf):
-        if len(buf) < 2:
-            return None
-        b0, b1 = buf[0], buf[1]
-        length = b1 & 0x7F
-        pos = 2
-        if length == 126:
-            if len(buf) < 4:
-                return None
-            length = int.from_bytes(buf[2:4], "big")
-            pos = 4
-        elif length == 127:
-            if len(buf) < 10:
-                return None
-            length = int.from_bytes(buf[2:10], "big")
-            pos = 10
-        masked = bool(b1 & 0x80)
-        if masked:
-            pos += 4
-        if len(buf) < pos + length:
-            return None
-        payload = bytes(buf[pos:pos + length])
-        if masked:
-            payload = fc.mask_bytes(payload, bytes(buf[pos - 4:pos]))
-        else:
-            self.unmasked += 1
-            self.violations.append("client sent an unmasked frame (first octets %s)"
-                                   % bytes(buf[:min(pos + length, 16)]).hex())
-        del buf[:pos + length]
-        return bool(b0 & 0x80), (b0 >> 4) & 7, b0 & 0x0F, payload
+        self.start_reading(self.leftover)
 
     def send_frame(self, opcode, payload=b"", fin=True, rsv=0, chopsize=None, sync=False):
-        self.send_raw(server_frame(opcode, payload, fin, rsv), chopsize, sync)
+        self.send_raw(self.frame(opcode, payload, fin, rsv), chopsize, sync)
         if opcode == 8:
             with self.lock:
                 self.close_written = True
@@ -170,8 +128,7 @@ def build_cat90():
     fail = fc.ec(False, [fc.PROTOCOL_ERROR], False)
 
     def masked(opcode, payload):
-        key = os.urandom(4)
-        return fc.frame_header(opcode, len(payload), masked=True) + key + fc.mask_bytes(payload, key)
+        return wire.encode_frame(opcode, payload, mask_key=os.urandom(4))
 
     def run1(c):
         c.send_raw(masked(1, hello))
@@ -203,33 +160,21 @@ def build_cat90():
 # ---------------------------------------------------------------------------
 
 class Request:
-    def __init__(self, sock, path, query, headers, leftover, problems):
+    """A client's opening handshake: what is wrong with it (`problems`), and
+    its permessage-deflate offers, or why they are malformed (`offer_error`)."""
+
+    def __init__(self, sock, path, query, headers, leftover, problems, offers, offer_error):
         self.sock, self.path, self.query = sock, path, query
         self.headers, self.leftover, self.problems = headers, leftover, problems
+        self.offers, self.offer_error = offers, offer_error
 
 
-def read_request(sock, timeout=5.0):
-    sock.settimeout(timeout)
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        chunk = sock.recv(4096)
-        if not chunk:
-            raise RuntimeError("connection closed during the opening handshake")
-        buf += chunk
-        if len(buf) > 65536:
-            raise RuntimeError("request head too long")
-    head, rest = buf.split(b"\r\n\r\n", 1)
-    lines = head.decode("latin-1").split("\r\n")
-    parts = lines[0].split(" ")
+def read_request(sock, no_deflate, timeout=5.0):
+    request_line, headers, rest = wire.read_head(sock, timeout)
+    parts = request_line.split(" ")
     problems = []
     if len(parts) != 3 or parts[0] != "GET" or parts[2] != "HTTP/1.1":
-        problems.append("bad request line %r" % lines[0])
-    headers = {}
-    for line in lines[1:]:
-        if ":" in line:
-            k, v = line.split(":", 1)
-            k = k.strip().lower()
-            headers[k] = (headers[k] + ", " + v.strip()) if k in headers else v.strip()
+        problems.append("bad request line %r" % request_line)
     target = urllib.parse.urlsplit(parts[1] if len(parts) > 1 else "/")
     query = urllib.parse.parse_qs(target.query)
     if headers.get("upgrade", "").lower() != "websocket":
@@ -246,18 +191,29 @@ def read_request(sock, timeout=5.0):
             problems.append("Sec-WebSocket-Key %r is not 16 octets" % key)
     except ValueError:
         problems.append("Sec-WebSocket-Key %r is not base64" % key)
-    if "sec-websocket-extensions" in headers:
-        # --no-deflate: the client must not offer an extension. None is accepted.
+    offers, offer_error = [], None
+    if no_deflate and "sec-websocket-extensions" in headers:
         problems.append("extension offered despite --no-deflate: %r"
                         % headers["sec-websocket-extensions"])
-    return Request(sock, target.path, query, headers, rest, problems)
+    try:
+        offers = deflate.parse_offers(headers.get("sec-websocket-extensions"))
+    except ValueError as e:
+        # Autobahn's server fails such a handshake (PerMessageDeflateOffer.parse raises).
+        offer_error = "%s (Sec-WebSocket-Extensions: %r)" % (e, headers["sec-websocket-extensions"])
+    return Request(sock, target.path, query, headers, rest, problems, offers, offer_error)
 
 
-def accept_handshake(req):
+def accept_handshake(req, accept=None):
+    """101 Switching Protocols; with `accept` (Autobahn's accept function of
+    a 12.x / 13.x case) agrees to permessage-deflate when the offers allow.
+    Returns (response extensions header or None, codec or None)."""
+    response, codec = deflate.accept(req.offers, accept) if accept else (None, None)
     key = req.headers.get("sec-websocket-key", "").encode()
-    accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
     req.sock.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                     b"Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n" % accept)
+                     b"Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s\r\n"
+                     % (wire.accept_key(key), b"" if response is None else
+                        b"Sec-WebSocket-Extensions: %s\r\n" % response.encode()))
+    return response, codec
 
 
 def refuse(req, status=b"404 Not Found"):
@@ -272,8 +228,7 @@ class Child:
     """The client under test, run as a child and stopped by its PID."""
 
     def __init__(self, path, port, extra):
-        self.cmd = [path, "autobahn", "--url", "ws://127.0.0.1:%d" % port, "--agent", AGENT,
-                    "--no-deflate"] + extra
+        self.cmd = [path, "autobahn", "--url", "ws://127.0.0.1:%d" % port, "--agent", AGENT] + extra
         self.out = tempfile.TemporaryFile()
         self.lines = {}
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -300,19 +255,10 @@ class Child:
             return ""
 
     def stop(self):
-        if self.proc.poll() is not None:
-            return
-        try:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=5)
-        except ProcessLookupError:
-            pass
+        processes.stop(self.proc)
 
 
-def accept_request(lsock, child, deadline):
+def accept_request(lsock, child, deadline, no_deflate):
     """Next opening handshake from the child, or None (child exited / time up)."""
     while time.monotonic() < deadline:
         try:
@@ -323,8 +269,8 @@ def accept_request(lsock, child, deadline):
                 return None
             continue
         try:
-            return read_request(sock)
-        except (OSError, RuntimeError) as ex:
+            return read_request(sock, no_deflate)
+        except (OSError, wire.HeadError) as ex:
             print("!! bad connection attempt: %s" % ex)
             sock.close()
     return None
@@ -352,49 +298,12 @@ def peer(text):
 
 
 def run_case(case, req):
-    c = ServerConnection(req.sock, req.leftover)
-
-    def on_event(conn):
-        # Autobahn's finishWhenDone: close as soon as all expectations are met.
-        if case.check or case.suppress_close or not case.expected_close.get("closedByMe"):
-            return
-        with conn.lock:
-            got = list(conn.received)
-        if all(got == exp for exp in case.expected.values()) and conn.state == "OPEN":
-            conn.send_close(NORMAL)
-    c.on_event = on_event
-
-    box = {}
-
-    def body():
-        try:
-            c.open()
-            case.run_fn(c)
-        except Exception as ex:   # reported as the case's result
-            box["error"] = "%s: %s" % (type(ex).__name__, ex)
-
-    start = time.monotonic()
-    t = threading.Thread(target=body, daemon=True)
-    t.start()
-    t.join(case.timeout)
-    timed_out = t.is_alive()
-    if timed_out:
-        c.drop()
-        t.join(3)
-    c.cleanup()
-    duration = time.monotonic() - start
-    behavior, bclose, result, rclose, notes = fc.judge(case, c)
+    response, codec = accept_handshake(req, case.accept)
+    c = ServerConnection(req.sock, req.leftover, codec, response)
+    behavior, bclose, result, rclose, notes, duration = fc.play(case, c)
     if req.problems:
         behavior = FAILED
         notes.append("opening handshake: " + "; ".join(req.problems))
-    if timed_out:
-        behavior = FAILED
-        notes.append("case exceeded its %.0f s time bound" % case.timeout)
-    if "error" in box:
-        behavior = FAILED
-        notes.append(box["error"])
-    if c.reset:
-        notes.append("; ".join(c.notes))
     return behavior, bclose, peer(result), peer(rclose), [peer(n) for n in notes], duration, c
 
 
@@ -405,8 +314,14 @@ def main():
     ap.add_argument("--exclude", default="", help="comma-separated case ids or globs to skip")
     ap.add_argument("--quick", action="store_true",
                     help="cap the 9.1-9.4 messages at 1 MiB instead of Autobahn's sizes (16 MiB)")
-    ap.add_argument("--overall-timeout", type=float, default=300.0,
-                    help="bound for the whole run in seconds (default 300)")
+    ap.add_argument("--full", action="store_true",
+                    help="Autobahn's 1000 messages per 12.x/13.x case instead of %d"
+                    % fc.DEFLATE_QUICK_COUNT)
+    ap.add_argument("--no-deflate", action="store_true",
+                    help="run the client with --no-deflate: it must offer no extension, and"
+                    " 12.x/13.x are UNIMPLEMENTED")
+    ap.add_argument("--overall-timeout", type=float, default=None,
+                    help="bound for the whole run in seconds (default 300; with --full 3600)")
     ap.add_argument("--client-arg", action="append", default=[],
                     help="extra argument for `faye-ws autobahn` (repeatable)")
     ap.add_argument("-v", "--verbose", action="store_true", help="show details for every case")
@@ -414,6 +329,7 @@ def main():
 
     fc.build_cat1(); fc.build_cat2(); fc.build_cat3(); fc.build_cat4(); fc.build_cat5()
     fc.build_cat6(); fc.build_cat7(); fc.build_cat9(not args.quick); fc.build_cat10()
+    fc.build_cat12(args.full); fc.build_cat13(args.full, server_role=True)
     build_cat90()
     pats = [p.strip() for p in args.cases.split(",") if p.strip()]
     excl = [p.strip() for p in args.exclude.split(",") if p.strip()]
@@ -424,14 +340,13 @@ def main():
         print("no case matches %r" % args.cases)
         return 2
 
-    def on_term(signum, frame):
-        raise SystemExit(128 + signum)
-    signal.signal(signal.SIGTERM, on_term)
+    overall = args.overall_timeout or (3600.0 if args.full else 300.0)
+    processes.raise_on_sigterm()
 
     counts = {k: 0 for k in (OK, NON_STRICT, INFORMATIONAL, UNIMPLEMENTED, FAILED)}
     per_cat = {}
     t0 = time.monotonic()
-    deadline = t0 + args.overall_timeout
+    deadline = t0 + overall
     lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     child = None
     reports = None
@@ -452,18 +367,20 @@ def main():
         lsock.bind(("127.0.0.1", 0))
         lsock.listen(16)
         port = lsock.getsockname()[1]
-        child = Child(args.client, port, ["--timeout", "%d" % max(30, int(args.overall_timeout))]
-                      + args.client_arg)
+        child = Child(args.client, port, ["--timeout", "%d" % max(30, int(overall))]
+                      + (["--no-deflate"] if args.no_deflate else []) + args.client_arg)
         print("fuzzing server on 127.0.0.1:%d; client `%s` (pid %d); %d cases%s"
               % (port, " ".join(child.cmd[1:]), child.proc.pid, len(cases),
-                 " (--quick)" if args.quick else ""))
+                 "".join(" (--%s)" % o for o in ("quick", "full") if getattr(args, o))))
 
-        req = accept_request(lsock, child, min(deadline, time.monotonic() + ACCEPT_TIMEOUT))
+        req = accept_request(lsock, child, min(deadline, time.monotonic() + ACCEPT_TIMEOUT),
+                             args.no_deflate)
         if req is None or req.path != "/getCaseCount":
             raise RuntimeError("the client did not ask for /getCaseCount (%s); its output: %s"
                                % ("got %s" % req.path if req else "no request", child.tail()))
-        if req.problems:
-            print("!! /getCaseCount handshake: %s" % "; ".join(req.problems))
+        if req.problems or req.offer_error:
+            print("!! /getCaseCount handshake: %s"
+                  % "; ".join(req.problems + [req.offer_error or ""]))
         accept_handshake(req)
         short_close(req.sock, req.leftover, [str(len(cases))])
 
@@ -471,7 +388,8 @@ def main():
         for number, case in enumerate(cases, 1):
             req = None
             if time.monotonic() < deadline:
-                req = accept_request(lsock, child, min(deadline, time.monotonic() + ACCEPT_TIMEOUT))
+                req = accept_request(lsock, child, min(deadline, time.monotonic() + ACCEPT_TIMEOUT),
+                                     args.no_deflate)
             if req is None:
                 break
             if req.path != "/runCase" or req.query.get("case") != [str(number)] \
@@ -481,7 +399,12 @@ def main():
                        % (number, AGENT, req.path, req.query))
                 done += 1
                 continue
-            accept_handshake(req)
+            if req.offer_error:
+                # Autobahn fails the handshake (HTTP 400): the case cannot run.
+                refuse(req, b"400 Bad Request")
+                record(case, FAILED, "-", 0.0, "opening handshake: " + req.offer_error)
+                done += 1
+                continue
             verdict, bclose, result, rclose, notes, dur, conn = run_case(case, req)
             done += 1
             detail = ""
@@ -500,7 +423,7 @@ def main():
             record(case, verdict, bclose, dur, detail)
         for i, case in enumerate(cases[done:]):
             if time.monotonic() >= deadline:
-                why = "overall time bound of %.0f s exceeded" % args.overall_timeout
+                why = "overall time bound of %.0f s exceeded" % overall
             else:
                 why = "the client never connected for it (exit status %s)" % child.proc.poll()
                 if i == 0:
@@ -508,7 +431,8 @@ def main():
             record(case, FAILED, "-", 0.0, "not run: " + why)
 
         if done == len(cases):
-            req = accept_request(lsock, child, min(deadline, time.monotonic() + ACCEPT_TIMEOUT))
+            req = accept_request(lsock, child, min(deadline, time.monotonic() + ACCEPT_TIMEOUT),
+                                 args.no_deflate)
             if req is not None and req.path == "/updateReports":
                 accept_handshake(req)
                 short_close(req.sock, req.leftover)
