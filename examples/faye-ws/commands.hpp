@@ -19,5 +19,7 @@ Command add_serve(CLI::App& app);
 Command add_connect(CLI::App& app);
 // faye-ws autobahn: runs an Autobahn|Testsuite fuzzing server's cases (autobahn.cpp).
 Command add_autobahn(CLI::App& app);
+// faye-ws bench: the load generator (bench.cpp; its engine is bench/load).
+Command add_bench(CLI::App& app);
 
 }  // namespace faye_ws
