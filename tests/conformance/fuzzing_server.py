@@ -4,7 +4,7 @@
 Standard library only. Binds 127.0.0.1 on a free port, starts the client under
 test itself as a child process
 
-    faye-ws autobahn --url ws://127.0.0.1:PORT --agent faye --no-deflate
+    faye-ws autobahn --url ws://127.0.0.1:PORT --agent faye [--no-deflate]
 
 and speaks Autobahn's fuzzing-server URL protocol to it: /getCaseCount (the
 count goes out as a text message, then the server closes), /runCase?case=N&agent=A
@@ -13,16 +13,25 @@ plays the case (its frames are unmasked), the client is expected to echo every
 message with its type, and the verdict is Autobahn's. Prints one row per case
 and a closing line `N passed, M failed`; exits 0 iff no case is FAILED.
 
-    fuzzing_server.py --client /path/to/faye-ws [--cases 1.*,2.*] [--quick]
+    fuzzing_server.py --client /path/to/faye-ws [--cases 1.*,2.*] [--quick] [--full]
 
-The cases (ids, payloads, expectations) are those of fuzzing_client.py, which
-is imported as a module and not modified: categories 1-7, 9 (Autobahn's sizes,
-up to 16 MiB, unless --quick) and 10. What changes in the server role:
+The cases (ids, payloads, expectations, verdicts) are those of
+fuzzing_client.py, played by the server end of its Connection: categories
+1-7, 9 (Autobahn's sizes, up to 16 MiB, unless --quick), 10, and 12-13
+(permessage-deflate; 10 messages per case, Autobahn's 1000 with --full).
+What changes in the server role:
 
   * frames sent by this server are unmasked; a client frame that is not masked
     is a protocol violation and makes the case FAILED;
   * after the closing handshake this server closes TCP itself, as Autobahn's
-    fuzzing server does (RFC 6455 7.1.1: the server closes the connection first).
+    fuzzing server does (RFC 6455 7.1.1: the server closes the connection first);
+  * permessage-deflate is negotiated as Autobahn's server does: a malformed
+    offer fails the handshake (the case is FAILED); 12.x and 13.x answer the
+    client's offer with Autobahn's accept functions, which in 13.x ask the
+    client for client_no_context_takeover and client_max_window_bits 8 / 15;
+    every other case declines the offer. The server then holds the client to
+    the agreement: it inflates with the agreed client window, and afresh for
+    every message under client_no_context_takeover.
 """
 
 import argparse
