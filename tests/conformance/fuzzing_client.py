@@ -1346,6 +1346,28 @@ def run_case(case, port):
     return play(case, c) + (c,)
 
 
+def select(cases, patterns, excludes):
+    """The cases whose ids match a comma-separated glob in `patterns` and none
+    in `excludes`, in id order."""
+    pats = [p.strip() for p in patterns.split(",") if p.strip()]
+    excl = [p.strip() for p in excludes.split(",") if p.strip()]
+    return sorted((c for c in cases if any(fnmatch.fnmatchcase(c.id, p) for p in pats)
+                   and not any(fnmatch.fnmatchcase(c.id, p) for p in excl)),
+                  key=lambda c: sort_key(c.id))
+
+
+def summarize(cases, counts, per_cat, total):
+    """The closing lines of a run; returns the exit status."""
+    print("per category: " + ", ".join(
+        "%s: %s" % (cat, "/".join("%d %s" % (n, v) for v, n in sorted(per_cat[cat].items())))
+        for cat in sorted(per_cat, key=int)))
+    print("verdicts: " + ", ".join("%s %d" % (k, v) for k, v in counts.items()))
+    print("total time %.1f s" % total)
+    passed = len(cases) - counts[FAILED]
+    print("%d passed, %d failed" % (passed, counts[FAILED]))
+    return 0 if counts[FAILED] == 0 else 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--server", required=True, help="path to the faye-ws binary")
@@ -1364,11 +1386,7 @@ def main():
     build_cat1(); build_cat2(); build_cat3(); build_cat4(); build_cat5()
     build_cat6(); build_cat7(); build_cat9(args.full); build_cat10()
     build_cat12(args.full); build_cat13(args.full)
-    pats = [p.strip() for p in args.cases.split(",") if p.strip()]
-    excl = [p.strip() for p in args.exclude.split(",") if p.strip()]
-    cases = [c for c in CASES if any(fnmatch.fnmatchcase(c.id, p) for p in pats)
-             and not any(fnmatch.fnmatchcase(c.id, p) for p in excl)]
-    cases.sort(key=lambda c: sort_key(c.id))
+    cases = select(CASES, args.cases, args.exclude)
     if not cases:
         print("no case matches %r" % args.cases)
         return 2
@@ -1433,14 +1451,7 @@ def main():
         server.stop()
     total = time.monotonic() - t0
     print()
-    print("per category: " + ", ".join(
-        "%s: %s" % (cat, "/".join("%d %s" % (n, v) for v, n in sorted(per_cat[cat].items())))
-        for cat in sorted(per_cat, key=int)))
-    print("verdicts: " + ", ".join("%s %d" % (k, v) for k, v in counts.items()))
-    print("total time %.1f s" % total)
-    passed = len(cases) - counts[FAILED]
-    print("%d passed, %d failed" % (passed, counts[FAILED]))
-    return 0 if counts[FAILED] == 0 else 1
+    return summarize(cases, counts, per_cat, total)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,6 @@ What changes in the server role:
 
 import argparse
 import base64
-import fnmatch
 import os
 import socket
 import subprocess
@@ -340,11 +339,7 @@ def main():
     fc.build_cat6(); fc.build_cat7(); fc.build_cat9(not args.quick); fc.build_cat10()
     fc.build_cat12(args.full); fc.build_cat13(args.full, server_role=True)
     build_cat90()
-    pats = [p.strip() for p in args.cases.split(",") if p.strip()]
-    excl = [p.strip() for p in args.exclude.split(",") if p.strip()]
-    cases = [c for c in fc.CASES if any(fnmatch.fnmatchcase(c.id, p) for p in pats)
-             and not any(fnmatch.fnmatchcase(c.id, p) for p in excl)]
-    cases.sort(key=lambda c: fc.sort_key(c.id))
+    cases = fc.select(fc.CASES, args.cases, args.exclude)
     if not cases:
         print("no case matches %r" % args.cases)
         return 2
@@ -469,14 +464,7 @@ def main():
         last = child.tail(300).splitlines()
         print("client exit status %s, /updateReports %s; its last line: %s"
               % (child.proc.returncode, reports, last[-1] if last else "(none)"))
-    print("per category: " + ", ".join(
-        "%s: %s" % (cat, "/".join("%d %s" % (n, v) for v, n in sorted(per_cat[cat].items())))
-        for cat in sorted(per_cat, key=int)))
-    print("verdicts: " + ", ".join("%s %d" % (k, v) for k, v in counts.items()))
-    print("total time %.1f s" % total)
-    passed = len(cases) - counts[FAILED]
-    print("%d passed, %d failed" % (passed, counts[FAILED]))
-    return 0 if counts[FAILED] == 0 else 1
+    return fc.summarize(cases, counts, per_cat, total)
 
 
 if __name__ == "__main__":
