@@ -1,3 +1,244 @@
+// faye-ws bench echo --engine library: the same echo load as the raw engine,
+// driven through the library's own client (faye::WebSocket::Client on one
+// faye::net::EventLoop), so that its speed can be put next to the raw
+// path's. Every echo is checked (type, length, bytes: the library has
+// already inflated compressed replies) and timed through a per-connection
+// ring of send times, as in the raw engine.
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <faye/driver/permessage_deflate.hpp>
+#include <faye/net/event_loop.hpp>
+#include <faye/websocket.hpp>
+
+#include "clock.hpp"
+#include "echo_report.hpp"
+#include "frames.hpp"
 #include "options.hpp"
-namespace faye::load { int run_echo_library(const EchoOptions&) { std::fputs("faye-ws bench: this mode is not available yet\n", stderr); return 2; } }
+#include "process_stats.hpp"
+#include "report.hpp"
+#include "target.hpp"
+
+namespace faye::load {
+namespace {
+
+constexpr int kMaxPendingHandshakes = 500;
+constexpr double kGraceSeconds = 3;
+
+struct Peer {
+  std::shared_ptr<WebSocket> socket;
+  std::unique_ptr<std::uint64_t[]> sent_at;  // ring of send times, in_flight entries
+  std::uint32_t ring_head = 0;
+  std::uint32_t ring_count = 0;
+  bool opened = false;
+  bool failed = false;  // an error was counted already
+  bool closed = false;
+};
+
+enum class Phase { warmup, measuring, closing };
+
+class LibraryEcho {
+ public:
+  explicit LibraryEcho(const EchoOptions& options)
+      : options_(options), peers_(static_cast<std::size_t>(options.connections)),
+        payload_(make_payload(options.size, options.binary)), cpu_(options.server_pid) {
+    client_.tls.ca_file = options.ca_file;
+    client_.tls.insecure = options.insecure;
+    if (options.deflate) {
+      client_.extensions = {std::make_shared<driver::PermessageDeflate>(
+          driver::DeflateOptions{.no_context_takeover = true})};
+    }
+  }
+  LibraryEcho(const LibraryEcho&) = delete;
+  LibraryEcho& operator=(const LibraryEcho&) = delete;
+
+  int run();
+
+ private:
+  void start_more();
+  void on_open(std::size_t index);
+  void on_message(std::size_t index, const MessageEvent& event);
+  void on_close(std::size_t index);
+  void fail(std::size_t index, const std::string& problem);
+  bool send(Peer& peer, std::uint64_t now);
+
+  const EchoOptions& options_;
+  // Declared first, destroyed last: the sockets below live on it.
+  net::EventLoop loop_;
+  WebSocket::Client::Options client_;
+  std::vector<Peer> peers_;
+  std::vector<std::uint8_t> payload_;
+  ServerCpuMeter cpu_;
+  ProblemLog problems_;
+
+  Phase phase_ = Phase::warmup;
+  std::size_t next_ = 0;
+  int pending_handshakes_ = 0;
+  int live_ = 0;
+  std::uint64_t total_messages_ = 0;
+  EchoResult result_;
+};
+
+void LibraryEcho::start_more() {
+  while (pending_handshakes_ < kMaxPendingHandshakes && next_ < peers_.size() &&
+         phase_ != Phase::closing) {
+    const std::size_t index = next_++;
+    Peer& peer = peers_[index];
+    peer.sent_at = std::make_unique<std::uint64_t[]>(static_cast<std::size_t>(options_.in_flight));
+    peer.socket = WebSocket::Client::connect(loop_, options_.url, client_);
+    ++pending_handshakes_;
+    ++live_;
+    // The library keeps the socket alive until onclose, then drops these.
+    peer.socket->onopen = [this, index](const OpenEvent&) { on_open(index); };
+    peer.socket->onmessage = [this, index](const MessageEvent& event) { on_message(index, event); };
+    peer.socket->onerror = [this, index](const ErrorEvent& event) {
+      fail(index, "connection " + std::to_string(index) + ": " + event.message);
+    };
+    peer.socket->onclose = [this, index](const CloseEvent&) { on_close(index); };
+  }
+}
+
+bool LibraryEcho::send(Peer& peer, std::uint64_t now) {
+  const bool sent = options_.binary ? peer.socket->send(Bytes(payload_))
+                                    : peer.socket->send(as_text(Bytes(payload_)));
+  if (!sent) return false;
+  std::uint32_t tail = peer.ring_head + peer.ring_count;
+  if (tail >= static_cast<std::uint32_t>(options_.in_flight)) tail -= options_.in_flight;
+  peer.sent_at[tail] = now;
+  ++peer.ring_count;
+  return true;
+}
+
+void LibraryEcho::on_open(std::size_t index) {
+  Peer& peer = peers_[index];
+  peer.opened = true;
+  --pending_handshakes_;
+  ++result_.connected;
+  if (!peer.socket->extensions().empty()) result_.deflate_agreed = true;
+  start_more();
+  if (phase_ == Phase::closing) {
+    peer.socket->close();
+    return;
+  }
+  const std::uint64_t now = now_ns();
+  for (int i = 0; i < options_.in_flight; ++i) send(peer, now);
+}
+
+void LibraryEcho::on_message(std::size_t index, const MessageEvent& event) {
+  Peer& peer = peers_[index];
+  if (peer.failed) return;
+  if (event.data.is_binary() != options_.binary) {
+    return fail(index, "connection " + std::to_string(index) + ": echo has the wrong type (text/binary)");
+  }
+  if (event.data.size() != payload_.size() ||
+      std::memcmp(event.data.bytes().data(), payload_.data(), payload_.size()) != 0) {
+    return fail(index, "connection " + std::to_string(index) + ": echo differs from the message sent");
+  }
+  if (peer.ring_count == 0) {
+    return fail(index, "connection " + std::to_string(index) + ": more echoes than messages sent");
+  }
+  const std::uint64_t now = now_ns();
+  ++total_messages_;
+  if (phase_ == Phase::measuring) result_.latency.record(now - peer.sent_at[peer.ring_head]);
+  peer.ring_head = peer.ring_head + 1 == static_cast<std::uint32_t>(options_.in_flight) ? 0 : peer.ring_head + 1;
+  --peer.ring_count;
+  if (phase_ != Phase::closing) send(peer, now);
+}
+
+void LibraryEcho::fail(std::size_t index, const std::string& problem) {
+  ++result_.errors;
+  problems_.report(problem);
+  Peer& peer = peers_[index];
+  peer.failed = true;
+  if (!peer.closed) peer.socket->close(driver::close_code::protocol_error);
+}
+
+void LibraryEcho::on_close(std::size_t index) {
+  Peer& peer = peers_[index];
+  if (!peer.opened) {
+    --pending_handshakes_;  // onerror has counted the failure
+    start_more();
+  } else if (phase_ != Phase::closing && !peer.failed) {
+    ++result_.errors;
+    problems_.report("connection " + std::to_string(index) + ": closed before the end of the run");
+  }
+  peer.closed = true;
+  --live_;
+}
+
+int LibraryEcho::run() {
+  const std::uint64_t start = now_ns();
+  const std::uint64_t window_start = start + seconds_to_ns(options_.warmup);
+  const std::uint64_t window_end = window_start + seconds_to_ns(options_.duration);
+  const std::uint64_t deadline = window_end + seconds_to_ns(kGraceSeconds);
+  std::uint64_t measured_from = 0;
+  std::uint64_t messages_before = 0;
+  Progress progress;
+  std::uint64_t progress_messages = 0;
+
+  start_more();
+  for (;;) {
+    loop_.run_for(std::chrono::milliseconds(50));
+    const std::uint64_t now = now_ns();
+    const bool all_gone = live_ == 0 && next_ == peers_.size();
+    if (phase_ == Phase::warmup && now >= window_start) {
+      phase_ = Phase::measuring;
+      measured_from = now;
+      messages_before = total_messages_;
+      cpu_.start();
+    }
+    if (phase_ == Phase::measuring && (now >= window_end || all_gone)) {
+      cpu_.stop();
+      result_.duration_s = static_cast<double>(now - measured_from) / 1e9;
+      result_.messages = total_messages_ - messages_before;
+      result_.server_cpu_s = cpu_.seconds();
+      phase_ = Phase::closing;
+      for (Peer& peer : peers_) {
+        if (peer.opened && !peer.closed) peer.socket->close();
+      }
+    }
+    if (phase_ == Phase::warmup && all_gone) phase_ = Phase::closing;
+    if (phase_ == Phase::closing && (live_ == 0 || now >= deadline)) break;
+    if (progress.due(now)) {
+      char line[160];
+      std::snprintf(line, sizeof line, "echo (library): %.0f msgs/s, %d/%d connected, %llu errors%s",
+                    static_cast<double>(total_messages_ - progress_messages), result_.connected,
+                    options_.connections, static_cast<unsigned long long>(result_.errors),
+                    phase_ == Phase::warmup ? " (warming up)" : "");
+      progress.print(line);
+      progress_messages = total_messages_;
+    }
+  }
+  // Stragglers past the deadline: no handler may run once we return.
+  for (Peer& peer : peers_) {
+    if (peer.socket && !peer.closed) {
+      peer.socket->onopen = nullptr;
+      peer.socket->onmessage = nullptr;
+      peer.socket->onerror = nullptr;
+      peer.socket->onclose = nullptr;
+    }
+  }
+  return finish_echo(options_, result_);
+}
+
+}  // namespace
+
+int run_echo_library(const EchoOptions& options) {
+  raise_file_limit();
+  try {
+    resolve_target(options.url, options.allow_hosts);  // the loopback rule, checked up front
+    LibraryEcho echo(options);
+    return echo.run();
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "faye-ws bench: %s\n", error.what());
+    return 2;
+  }
+}
+
+}  // namespace faye::load

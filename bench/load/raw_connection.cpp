@@ -113,6 +113,11 @@ RawConnection::Phase RawConnection::advance() {
     ::getsockopt(stream_.fd(), SOL_SOCKET, SO_ERROR, &error, &length);
     if (error == EINPROGRESS || error == EALREADY) return phase_;
     if (error != 0) return fail(std::string("connect: ") + std::strerror(error));
+    // No error may also mean "not yet" (a stale wake-up): only a peer
+    // address proves the connection is up.
+    sockaddr_storage peer{};
+    socklen_t peer_length = sizeof peer;
+    if (::getpeername(stream_.fd(), reinterpret_cast<sockaddr*>(&peer), &peer_length) != 0) return phase_;
     phase_ = stream_.secure() ? Phase::tls : Phase::upgrading;
   }
   if (phase_ == Phase::tls) {
