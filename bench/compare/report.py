@@ -65,6 +65,15 @@ def ratio(value, base):
     return "%.2f" % (value / base)
 
 
+busy_key = "server_cpu_percent"
+SATURATED_PERCENT = 80
+
+
+def unsaturated(runs):
+    busy = [r.get(busy_key) for r in runs if r is not None and r.get(busy_key) is not None]
+    return bool(busy) and statistics.median(busy) < SATURATED_PERCENT
+
+
 def test_table(test, results):
     """`results[row.label]` is the list of result dicts (one per round, None when it failed)."""
     primary = test.columns[0]
@@ -85,6 +94,8 @@ def test_table(test, results):
     if has_reference:
         header.append("÷ reference")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    keys = {c.key for c in test.columns}
+    starred = False
     for row in test.rows:
         runs = results.get(row.label, [])
         failed = sum(1 for r in runs if r is None)
@@ -94,10 +105,18 @@ def test_table(test, results):
             label += " (%d of %d runs failed)" % (failed, len(runs))
         if errors:
             label += " (%d errors)" % errors
+        if busy_key in keys and unsaturated(runs):
+            label += " *"
+            starred = True
         line = [label] + cells[row.label] + [ratio(medians[row.label], medians.get(test.baseline))]
         if has_reference:
             line.append(ratio(medians[row.label], medians.get("reference")))
         lines.append("| " + " | ".join(line) + " |")
+    if starred:
+        lines += ["", "\\* The server used less than %d%% of a CPU: the generator (one thread) "
+                  "set the pace. An unsaturated server handles more messages per wake-up, "
+                  "which flatters its per-CPU-second figure; compare such rows with care." %
+                  SATURATED_PERCENT]
     return lines
 
 
