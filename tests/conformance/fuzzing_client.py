@@ -28,8 +28,8 @@ Covered categories, with Autobahn's case numbers and expectations
      By default 12.x and 13.x send 10 messages per case; `--full` sends
      Autobahn's 1000.
 
-The client side of permessage-deflate (RFC 7692) uses zlib: raw deflate,
-Z_SYNC_FLUSH, 00 00 FF FF stripped before sending and appended before
+The client side of permessage-deflate (RFC 7692, deflate.py) uses zlib: raw
+deflate, Z_SYNC_FLUSH, 00 00 FF FF stripped before sending and appended before
 inflating, RSV1 on the first frame. Cases outside 12.x / 13.x offer no
 extension; a server that negotiates an extension that was not offered, or
 answers an offer with parameters that are invalid for it, fails the case.
@@ -37,6 +37,9 @@ answers an offer with parameters that are invalid for it, fails the case.
 Verdicts are Autobahn's: OK, NON-STRICT, INFORMATIONAL, UNIMPLEMENTED, FAILED.
 The close behaviour (Autobahn's "behaviorClose") is shown in its own column;
 see README.md for how it is folded into the verdict.
+
+fuzzing_server.py plays the same cases in the server role against
+`faye-ws autobahn`; both build on wire.py (frames, handshake, HTTP heads).
 """
 
 import argparse
