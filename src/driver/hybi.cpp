@@ -223,8 +223,16 @@ bool Hybi::begin_frame() {
       if (!frame_.fin) message_type_ = opcode;
     }
     // Enforced from the header, before a byte of the payload is buffered;
-    // on compressed messages, it bounds the compressed bytes collected.
-    if (frame_.length > max_length_ || message_.size() + frame_.length > max_length_) {
+    // on compressed messages, it bounds the compressed bytes collected, with
+    // room for deflate's expansion of incompressible data (fixed Huffman codes
+    // spend 9 bits on some bytes, RFC 1951 3.2.6), so that a message within
+    // max_length is never refused for its compressed size; the extension
+    // checks the inflated size exactly.
+    const std::size_t expansion = max_length_ / 8 + 64;
+    const std::size_t limit = message_rsv_ == 0 ? max_length_
+                              : max_length_ > SIZE_MAX - expansion ? SIZE_MAX
+                                                                   : max_length_ + expansion;
+    if (frame_.length > limit || message_.size() + frame_.length > limit) {
       fail(Error::message_too_big, close_code::too_large,
            "message exceeds the maximum length of " + std::to_string(max_length_) + " bytes");
       return false;
