@@ -113,8 +113,9 @@ def test_table(test, results):
             line.append(ratio(medians[row.label], medians.get("reference")))
         lines.append("| " + " | ".join(line) + " |")
     if starred:
-        lines += ["", "\\* The server used less than %d%% of a CPU: the generator (one thread) "
-                  "set the pace. An unsaturated server handles more messages per wake-up, "
+        lines += ["", "\\* The server used less than %d%% of a CPU while measured: the generator "
+                  "(one thread) set the pace, or other processes took the CPU (see the "
+                  "background load). An unsaturated server handles more messages per wake-up, "
                   "which flatters its per-CPU-second figure; compare such rows with care." %
                   SATURATED_PERCENT]
     return lines
