@@ -46,12 +46,11 @@ class Session : public std::enable_shared_from_this<Session> {
     ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code error, std::size_t) {
       if (error) return;  // closed by the peer (Beast answered the close) or failed
       self->ws_.text(self->ws_.got_text());
-      self->ws_.async_write(self->buffer_.data(),
-                            [self](beast::error_code error, std::size_t) {
-                              if (error) return;
-                              self->buffer_.consume(self->buffer_.size());
-                              self->read();
-                            });
+      self->ws_.async_write(self->buffer_.data(), [self](beast::error_code error, std::size_t) {
+        if (error) return;
+        self->buffer_.consume(self->buffer_.size());
+        self->read();
+      });
     });
   }
 
@@ -81,8 +80,8 @@ int main(int argc, char** argv) {
   }
 
   asio::io_context loop(1);
-  tcp::acceptor acceptor(loop, {asio::ip::make_address("127.0.0.1"),
-                                static_cast<unsigned short>(port)});
+  tcp::acceptor acceptor(loop,
+                         {asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
   accept_loop(acceptor, deflate);
   asio::signal_set stop(loop, SIGTERM, SIGINT);
   stop.async_wait([&loop](beast::error_code, int) { loop.stop(); });

@@ -232,7 +232,7 @@ static void handle_control(struct connection* c, int opcode, const uint8_t* mask
   unmask_copy(payload, masked, length, key);
   if (length >= 2) {
     int code = payload[0] << 8 | payload[1];
-    int invalid = !close_code_valid(code) ? CLOSE_PROTOCOL_ERROR
+    int invalid = !close_code_valid(code)                ? CLOSE_PROTOCOL_ERROR
                   : !utf8_valid(payload + 2, length - 2) ? CLOSE_INVALID_DATA
                                                          : 0;
     if (invalid) {
@@ -397,8 +397,9 @@ static int handle_request(const char* head, size_t length) {
     return 0;
   }
   if (version != 13) {
-    queue_text("HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n"
-               "Content-Length: 0\r\nConnection: close\r\n\r\n");
+    queue_text(
+        "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n"
+        "Content-Length: 0\r\nConnection: close\r\n\r\n");
     return 0;
   }
 
@@ -412,8 +413,9 @@ static int handle_request(const char* head, size_t length) {
   unsigned char accept[29];
   EVP_EncodeBlock(accept, digest, (int)digest_length);
 
-  queue_text("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-             "Connection: Upgrade\r\nSec-WebSocket-Accept: ");
+  queue_text(
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+      "Connection: Upgrade\r\nSec-WebSocket-Accept: ");
   queue_text((const char*)accept);
   queue_text("\r\n\r\n");
   return 1;

@@ -34,13 +34,15 @@ int main(int argc, char** argv) {
   // After accept (the socket_init handler runs before the socket is open).
   server.set_tcp_post_init_handler([&server](websocketpp::connection_hdl connection) {
     boost::system::error_code ignored;
-    server.get_con_from_hdl(connection)->get_raw_socket().set_option(
-        boost::asio::ip::tcp::no_delay(true), ignored);
+    server.get_con_from_hdl(connection)
+        ->get_raw_socket()
+        .set_option(boost::asio::ip::tcp::no_delay(true), ignored);
   });
-  server.set_message_handler([&server](websocketpp::connection_hdl connection, Server::message_ptr message) {
-    websocketpp::lib::error_code ignored;  // the peer may be gone already
-    server.send(connection, message->get_payload(), message->get_opcode(), ignored);
-  });
+  server.set_message_handler(
+      [&server](websocketpp::connection_hdl connection, Server::message_ptr message) {
+        websocketpp::lib::error_code ignored;  // the peer may be gone already
+        server.send(connection, message->get_payload(), message->get_opcode(), ignored);
+      });
 
   server.listen(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
                                                static_cast<unsigned short>(port)));
