@@ -5,6 +5,7 @@
 // permessage-deflate is agreed to when offered, unless --no-deflate.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -90,7 +91,18 @@ std::string base_url(const ServeOptions& options, std::uint16_t port) {
          (ipv6 ? '[' + options.host + ']' : options.host) + ':' + std::to_string(port) + '/';
 }
 
+// A server holds one descriptor per connection; the usual soft limit of 1024
+// would refuse the 1025th client although the hard limit allows far more.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 int run_serve(const ServeOptions& options) {
+  raise_descriptor_limit();
   // Block the stop signals in every thread (the server's loop threads inherit
   // this mask); a dedicated thread receives them with sigwait, so no work is
   // ever done inside a signal handler.

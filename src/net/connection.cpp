@@ -179,7 +179,7 @@ bool Connection::write(Bytes data) {
     finish(Error::write_buffer_full);
     return false;
   }
-  if (queue_.empty() || !queue_.back().appendable) queue_.push_back({std::string(), true});
+  if (queue_empty() || !queue_.back().appendable) push_chunk({loop_.take_write_buffer(), true});
   queue_.back().data.append(reinterpret_cast<const char*>(data.data()), data.size());
   buffered_ += data.size();
   schedule_flush();
@@ -194,7 +194,7 @@ bool Connection::write(std::string&& owned) {
     return false;
   }
   buffered_ += owned.size();
-  queue_.push_back({std::move(owned), false});
+  push_chunk({std::move(owned), false});
   schedule_flush();
   return true;
 }
@@ -212,13 +212,14 @@ void Connection::schedule_flush() {
 
 void Connection::flush() {
   if (state_ == State::closed || write_waiting_) return;
-  if (!queue_.empty()) {
+  if (!queue_empty()) {
     ++stats_.flushes;
     // 64 buffers per writev: far below IOV_MAX, plenty for one turn's output.
     std::array<asio::const_buffer, 64> buffers;
-    while (!queue_.empty()) {
+    while (!queue_empty()) {
       std::size_t count = 0;
-      for (auto it = queue_.begin(); it != queue_.end() && count < buffers.size(); ++it) {
+      for (auto it = queue_.begin() + static_cast<std::ptrdiff_t>(head_);
+           it != queue_.end() && count < buffers.size(); ++it) {
         const std::size_t offset = count == 0 ? front_offset_ : 0;
         buffers[count++] = asio::buffer(it->data.data() + offset, it->data.size() - offset);
       }
@@ -239,22 +240,46 @@ void Connection::flush() {
       if (state_ == State::closed) return;
     }
   }
-  if (state_ == State::closing && queue_.empty()) shutdown_send();
+  if (state_ == State::closing && queue_empty()) shutdown_send();
 }
 
 void Connection::consume(std::size_t bytes) {
   buffered_ -= bytes;
   stats_.bytes_written += bytes;
   while (bytes > 0) {
-    const std::size_t left = queue_.front().data.size() - front_offset_;
+    const std::size_t left = queue_[head_].data.size() - front_offset_;
     if (bytes < left) {
       front_offset_ += bytes;
       return;
     }
     bytes -= left;
-    queue_.pop_front();
-    front_offset_ = 0;
+    pop_chunk();
   }
+}
+
+void Connection::push_chunk(Chunk chunk) {
+  if (queue_empty()) {
+    queue_.clear();
+    head_ = 0;
+  } else if (head_ >= 32 && head_ * 2 >= queue_.size()) {
+    // Mostly written chunks ahead: drop them so the vector doesn't creep.
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
+  queue_.push_back(std::move(chunk));
+}
+
+void Connection::pop_chunk() {
+  loop_.give_back_write_buffer(std::move(queue_[head_].data));
+  front_offset_ = 0;
+  if (++head_ == queue_.size()) {
+    queue_.clear();
+    head_ = 0;
+  }
+}
+
+void Connection::clear_queue() {
+  while (!queue_empty()) pop_chunk();
 }
 
 void Connection::wait_writable(Wait wait) {
@@ -296,7 +321,7 @@ void Connection::begin_close(std::error_code reason) {
   linger_.start(options_.linger_timeout, [weak = weak_from_this()] {
     if (auto self = weak.lock()) {
       // Everything sent and only the peer's FIN missing is still a clean close.
-      self->finish(self->queue_.empty() ? self->close_reason_
+      self->finish(self->queue_empty() ? self->close_reason_
                                         : std::error_code(asio::error::timed_out));
     }
   });
@@ -344,8 +369,7 @@ void Connection::finish(std::error_code ec) {
   // Pending waits complete with operation_aborted and find the state closed.
   std::error_code ignored;
   stream_->socket().close(ignored);
-  queue_.clear();
-  front_offset_ = 0;
+  clear_queue();
   buffered_ = 0;
   pending_input_.clear();
   // Always from the loop, never from inside write()/abort()/on_data.

@@ -2,6 +2,8 @@
 
 #include <asio/executor_work_guard.hpp>
 
+#include "timer_queue.hpp"
+
 namespace faye::net {
 
 // Concurrency hint 1: one thread runs the loop, so Asio can drop its locks.
@@ -37,6 +39,34 @@ bool EventLoop::run_one_until(std::chrono::steady_clock::time_point deadline) {
   auto guard = asio::make_work_guard(context_);
   context_.run_one_until(deadline);
   return std::chrono::steady_clock::now() < deadline;
+}
+
+TimerQueue& EventLoop::timers() {
+  if (!timers_) timers_ = std::make_unique<TimerQueue>(context_);
+  return *timers_;
+}
+
+// A few buffers of moderate size: enough for every connection written in one
+// loop turn to reuse one, without the loop hoarding memory after a burst.
+namespace {
+constexpr std::size_t max_spare_write_buffers = 64;
+constexpr std::size_t max_spare_write_buffer_capacity = 64 * 1024;
+}  // namespace
+
+std::string EventLoop::take_write_buffer() {
+  if (spare_write_buffers_.empty()) return {};
+  std::string buffer = std::move(spare_write_buffers_.back());
+  spare_write_buffers_.pop_back();
+  return buffer;
+}
+
+void EventLoop::give_back_write_buffer(std::string&& buffer) {
+  if (buffer.capacity() > max_spare_write_buffer_capacity ||
+      buffer.capacity() < 256 || spare_write_buffers_.size() >= max_spare_write_buffers) {
+    return;
+  }
+  buffer.clear();
+  spare_write_buffers_.push_back(std::move(buffer));
 }
 
 MutableBytes EventLoop::read_buffer() {

@@ -23,10 +23,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "faye/bytes.hpp"
 #include "faye/net/event_loop.hpp"
@@ -148,6 +148,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void begin_close(std::error_code reason);
   void shutdown_send();
   void finish(std::error_code ec);
+  bool queue_empty() const noexcept { return head_ == queue_.size(); }
+  void push_chunk(Chunk chunk);
+  void pop_chunk();
+  void clear_queue();
 
   EventLoop& loop_;
   std::unique_ptr<Stream> stream_;
@@ -156,8 +160,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Timer linger_;
   std::string remote_endpoint_;
   std::string pending_input_;  // adopted bytes not yet delivered
-  std::deque<Chunk> queue_;
-  std::size_t front_offset_ = 0;  // bytes of queue_.front() already written
+  // The write queue: chunks queue_[head_ ...], oldest first. A vector with a
+  // moving head, not a deque, because an empty deque still holds ~0.5 KiB.
+  std::vector<Chunk> queue_;
+  std::size_t head_ = 0;
+  std::size_t front_offset_ = 0;  // bytes of queue_[head_] already written
   std::size_t buffered_ = 0;
   std::error_code close_reason_;
   Stats stats_;

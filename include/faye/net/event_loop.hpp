@@ -14,7 +14,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
@@ -22,6 +24,8 @@
 #include "faye/bytes.hpp"
 
 namespace faye::net {
+
+class TimerQueue;
 
 class EventLoop {
  public:
@@ -79,7 +83,16 @@ class EventLoop {
   // Its content is only valid during the callback it was passed to.
   MutableBytes read_buffer();
 
+  // Write buffers recycled between the loop's connections, so that a busy
+  // connection's output costs no allocation and an idle one holds none.
+  // take_write_buffer() returns an empty string, with capacity when one was
+  // given back.
+  std::string take_write_buffer();
+  void give_back_write_buffer(std::string&& buffer);
+
   asio::io_context& context() noexcept { return context_; }
+  // The queue behind every Timer of this loop (internal; see net/timer.hpp).
+  TimerQueue& timers();
 
  private:
   bool run_one_until(std::chrono::steady_clock::time_point deadline);
@@ -87,6 +100,8 @@ class EventLoop {
   asio::io_context context_;
   std::size_t read_buffer_size_;
   std::unique_ptr<std::uint8_t[]> read_buffer_;
+  std::unique_ptr<TimerQueue> timers_;
+  std::vector<std::string> spare_write_buffers_;
 };
 
 template <class Predicate>

@@ -1,21 +1,27 @@
 // A cancellable one-shot timer on the steady clock, for timeouts and pings.
 // Loop thread only. Its callback never runs after cancel(), after a restart
 // with start(), or after the Timer is destroyed.
+//
+// Timers are entries in their loop's timer queue (one Asio timer per loop),
+// so an armed or idle Timer allocates nothing. Destroy a Timer before its
+// EventLoop.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
-#include <memory>
 
 namespace faye::net {
 
 class EventLoop;
+class TimerQueue;
 
 class Timer {
  public:
   using Duration = std::chrono::steady_clock::duration;
 
-  explicit Timer(EventLoop& loop);
+  explicit Timer(EventLoop& loop) noexcept : loop_(&loop) {}
   Timer(const Timer&) = delete;
   Timer& operator=(const Timer&) = delete;
   ~Timer();
@@ -23,13 +29,17 @@ class Timer {
   // Calls `fn` once after `delay`, replacing any pending callback.
   void start(Duration delay, std::function<void()> fn);
   void cancel();
-  bool pending() const noexcept;
+  bool pending() const noexcept { return heap_index_ != not_armed; }
 
  private:
-  struct State;
-  // Shared with the pending wait, so that a completion arriving after the
-  // Timer is gone touches live memory and finds the callback cancelled.
-  std::shared_ptr<State> state_;
+  friend class TimerQueue;
+  static constexpr std::size_t not_armed = static_cast<std::size_t>(-1);
+
+  EventLoop* loop_;
+  std::function<void()> fn_;
+  std::chrono::steady_clock::time_point deadline_{};
+  std::uint64_t sequence_ = 0;  // start order, for timers due at the same time
+  std::size_t heap_index_ = not_armed;
 };
 
 }  // namespace faye::net

@@ -1,7 +1,12 @@
 #include "faye/net/timer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <random>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -66,6 +71,80 @@ TEST(NetTimer, CallbackMayRestartItsTimer) {
   };
   timer.start(1ms, tick);
   EXPECT_TRUE(loop.run_until([&] { return ticks == 3; }, 5s));
+}
+
+// Timers share one queue per loop: many timers with shuffled delays fire in
+// deadline order, and those due at the same moment in the order they started.
+TEST(NetTimer, ManyTimersFireInDeadlineOrder) {
+  EventLoop loop;
+  constexpr int count = 200;
+  std::vector<std::unique_ptr<Timer>> timers;
+  std::vector<int> delays(count);
+  for (int i = 0; i < count; ++i) delays[i] = i % 20;  // ten timers per millisecond
+  std::shuffle(delays.begin(), delays.end(), std::mt19937(7));
+  std::vector<std::pair<int, int>> fired;  // (delay, start index)
+  for (int i = 0; i < count; ++i) {
+    timers.push_back(std::make_unique<Timer>(loop));
+    timers.back()->start(std::chrono::milliseconds(delays[i]),
+                         [&fired, &delays, i] { fired.emplace_back(delays[i], i); });
+  }
+  ASSERT_TRUE(loop.run_until([&] { return fired.size() == count; }, 5s));
+  EXPECT_TRUE(std::is_sorted(fired.begin(), fired.end()));
+}
+
+TEST(NetTimer, CallbackMayCancelOrDestroyOtherDueTimers) {
+  EventLoop loop;
+  auto first = std::make_unique<Timer>(loop);
+  auto second = std::make_unique<Timer>(loop);
+  Timer third(loop);
+  bool second_fired = false;
+  bool third_fired = false;
+  first->start(1ms, [&] {
+    second.reset();  // due at the same time: destroyed before its turn
+    third.cancel();
+  });
+  second->start(1ms, [&] { second_fired = true; });
+  third.start(1ms, [&] { third_fired = true; });
+  std::this_thread::sleep_for(5ms);  // all three are due when the loop wakes
+  loop.run_for(20ms);
+  EXPECT_FALSE(second_fired);
+  EXPECT_FALSE(third_fired);
+  EXPECT_FALSE(third.pending());
+}
+
+TEST(NetTimer, CancellingTheEarliestLeavesTheOthersOnTime) {
+  EventLoop loop;
+  Timer early(loop);
+  Timer late(loop);
+  bool early_fired = false;
+  bool late_fired = false;
+  late.start(10ms, [&] { late_fired = true; });
+  early.start(1ms, [&] { early_fired = true; });
+  early.cancel();
+  EXPECT_TRUE(loop.run_until([&] { return late_fired; }, 5s));
+  EXPECT_FALSE(early_fired);
+}
+
+// With no timer armed the loop holds no pending work, so run() returns.
+TEST(NetTimer, IdleTimersDontKeepTheLoopRunning) {
+  EventLoop loop;
+  Timer timer(loop);
+  timer.start(1h, [] {});
+  timer.cancel();
+  const auto start = std::chrono::steady_clock::now();
+  loop.run();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+}
+
+// A Timer that outlives its loop (a misuse the queue tolerates) is disarmed
+// with it, and destroying it later touches nothing of the loop.
+TEST(NetTimer, TimerOutlivingItsLoopIsDisarmed) {
+  auto loop = std::make_unique<EventLoop>();
+  auto timer = std::make_unique<Timer>(*loop);
+  timer->start(1h, [] {});
+  loop.reset();
+  EXPECT_FALSE(timer->pending());
+  timer.reset();
 }
 
 }  // namespace

@@ -1,0 +1,113 @@
+#include "timer_queue.hpp"
+
+#include <utility>
+
+#include "faye/net/timer.hpp"
+
+namespace faye::net {
+
+TimerQueue::~TimerQueue() {
+  for (Timer* timer : heap_) timer->heap_index_ = Timer::not_armed;
+}
+
+bool TimerQueue::earlier(const Timer& a, const Timer& b) const noexcept {
+  if (a.deadline_ != b.deadline_) return a.deadline_ < b.deadline_;
+  return a.sequence_ < b.sequence_;
+}
+
+void TimerQueue::place(std::size_t index, Timer& timer) noexcept {
+  heap_[index] = &timer;
+  timer.heap_index_ = index;
+}
+
+void TimerQueue::sift_up(std::size_t index) noexcept {
+  Timer& timer = *heap_[index];
+  while (index > 0) {
+    const std::size_t parent = (index - 1) / 2;
+    if (!earlier(timer, *heap_[parent])) break;
+    place(index, *heap_[parent]);
+    index = parent;
+  }
+  place(index, timer);
+}
+
+void TimerQueue::sift_down(std::size_t index) noexcept {
+  Timer& timer = *heap_[index];
+  const std::size_t size = heap_.size();
+  for (;;) {
+    std::size_t child = 2 * index + 1;
+    if (child >= size) break;
+    if (child + 1 < size && earlier(*heap_[child + 1], *heap_[child])) ++child;
+    if (!earlier(*heap_[child], timer)) break;
+    place(index, *heap_[child]);
+    index = child;
+  }
+  place(index, timer);
+}
+
+void TimerQueue::erase_at(std::size_t index) noexcept {
+  heap_[index]->heap_index_ = Timer::not_armed;
+  Timer* last = heap_.back();
+  heap_.pop_back();
+  if (index == heap_.size()) return;
+  place(index, *last);
+  if (index > 0 && earlier(*last, *heap_[(index - 1) / 2])) {
+    sift_up(index);
+  } else {
+    sift_down(index);
+  }
+}
+
+void TimerQueue::add(Timer& timer, Clock::time_point deadline) {
+  timer.deadline_ = deadline;
+  timer.sequence_ = next_sequence_++;
+  heap_.push_back(&timer);
+  sift_up(heap_.size() - 1);
+  if (!firing_) rearm();
+}
+
+void TimerQueue::remove(Timer& timer) {
+  erase_at(timer.heap_index_);
+  if (!firing_) rearm();
+}
+
+void TimerQueue::rearm() {
+  if (heap_.empty()) {
+    if (alarm_deadline_ != Clock::time_point::max()) {
+      alarm_deadline_ = Clock::time_point::max();
+      ++alarm_generation_;
+      alarm_.cancel();
+    }
+    return;
+  }
+  const Clock::time_point earliest = heap_.front()->deadline_;
+  if (earliest == alarm_deadline_) return;
+  // Moving the alarm cancels its pending wait; the generation tells that
+  // stale completion (which may still arrive without an error) to do nothing.
+  alarm_deadline_ = earliest;
+  const std::uint64_t generation = ++alarm_generation_;
+  alarm_.expires_at(earliest);
+  alarm_.async_wait([this, generation](const std::error_code& ec) {
+    if (ec || generation != alarm_generation_) return;
+    alarm_deadline_ = Clock::time_point::max();
+    fire();
+  });
+}
+
+void TimerQueue::fire() {
+  firing_ = true;
+  const Clock::time_point now = Clock::now();
+  // One at a time: a callback may start, cancel or destroy any timer,
+  // including the ones due next.
+  while (!heap_.empty() && heap_.front()->deadline_ <= now) {
+    Timer& timer = *heap_.front();
+    erase_at(0);
+    auto fn = std::move(timer.fn_);
+    timer.fn_ = nullptr;
+    fn();
+  }
+  firing_ = false;
+  rearm();
+}
+
+}  // namespace faye::net
