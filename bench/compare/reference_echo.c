@@ -87,8 +87,9 @@ static void die(const char* what) {
   exit(1);
 }
 
+/* Allocates even for extra == 0, so that data is never NULL afterwards (C forbids NULL + 0). */
 static void reserve(struct buffer* b, size_t extra) {
-  if (b->length + extra <= b->capacity) return;
+  if (b->data && b->length + extra <= b->capacity) return;
   size_t capacity = b->capacity ? b->capacity : 4096;
   while (capacity < b->length + extra) capacity *= 2;
   uint8_t* data = realloc(b->data, capacity);
