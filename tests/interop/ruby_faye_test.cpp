@@ -87,7 +87,8 @@ void PrintTo(const Message& message, std::ostream* out) {
   if (message.data.size() <= 64) *out << " \"" << message.data << '"';
 }
 
-const std::string multi_byte_text = "h\xC3\xA9llo w\xC3\xB6rld \xE2\x9C\x93 \xE2\x82\xAC \xF0\x9F\x98\x80";
+const std::string multi_byte_text =
+    "h\xC3\xA9llo w\xC3\xB6rld \xE2\x9C\x93 \xE2\x82\xAC \xF0\x9F\x98\x80";
 
 std::vector<Message> scripted_messages() {
   std::string all_bytes(256, '\0');
@@ -340,7 +341,7 @@ struct ClientEvents {
   }
 };
 
-class ClientAgainstRubyFaye : public ::testing::Test {
+class RubyFayeServerAgainstClient : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(ruby_faye_installed());
@@ -383,7 +384,7 @@ class ClientAgainstRubyFaye : public ::testing::Test {
   ClientEvents events_;
 };
 
-TEST_F(ClientAgainstRubyFaye, EchoesTextMultiByteBinaryAndLargeMessagesByteExact) {
+TEST_F(RubyFayeServerAgainstClient, EchoesTextMultiByteBinaryAndLargeMessagesByteExact) {
   const std::vector<Message> sent = scripted_messages();
   for (const Message& message : sent) {
     EXPECT_TRUE(message.text ? socket_->send(std::string_view(message.data))
@@ -394,7 +395,7 @@ TEST_F(ClientAgainstRubyFaye, EchoesTextMultiByteBinaryAndLargeMessagesByteExact
   EXPECT_TRUE(events_.errors.empty()) << events_.describe();
 }
 
-TEST_F(ClientAgainstRubyFaye, PingsGetPongsBothWays) {
+TEST_F(RubyFayeServerAgainstClient, PingsGetPongsBothWays) {
   int pongs = 0;
   EXPECT_TRUE(socket_->ping("ping from faye", [&] { ++pongs; }));
   EXPECT_TRUE(loop_.run_until([&] { return pongs == 1 || events_.closed; }, ruby_wait_limit));
@@ -419,7 +420,7 @@ TEST_F(ClientAgainstRubyFaye, PingsGetPongsBothWays) {
   EXPECT_TRUE(events_.messages.empty()) << "a command was echoed; " << events_.describe();
 }
 
-TEST_F(ClientAgainstRubyFaye, ClientClosesWithCodeAndReason) {
+TEST_F(RubyFayeServerAgainstClient, ClientClosesWithCodeAndReason) {
   socket_->close(4001, "bye");
   ASSERT_TRUE(closes()) << events_.describe();
   EXPECT_EQ(events_.closed->code, 4001);
@@ -429,7 +430,7 @@ TEST_F(ClientAgainstRubyFaye, ClientClosesWithCodeAndReason) {
   EXPECT_EQ(server_->read_line(), "close 4001 bye");
 }
 
-TEST_F(ClientAgainstRubyFaye, ServerClosesWithCodeAndReason) {
+TEST_F(RubyFayeServerAgainstClient, ServerClosesWithCodeAndReason) {
   EXPECT_TRUE(socket_->send("close 4002 ruby says bye"));
   ASSERT_TRUE(closes()) << events_.describe();
   EXPECT_EQ(events_.closed->code, 4002);
@@ -439,7 +440,7 @@ TEST_F(ClientAgainstRubyFaye, ServerClosesWithCodeAndReason) {
   EXPECT_EQ(server_->read_line(), "close 4002 ruby says bye");
 }
 
-TEST_F(ClientAgainstRubyFaye, OfferingPermessageDeflateFallsBackToPlainFrames) {
+TEST_F(RubyFayeServerAgainstClient, OfferingPermessageDeflateFallsBackToPlainFrames) {
   socket_->close();
   ASSERT_TRUE(closes()) << events_.describe();
   EXPECT_EQ(server_->read_line(), "close 1000");
@@ -466,8 +467,7 @@ std::string draft75_request_head(std::uint16_t port) {
          hixie_origin + "\r\n\r\n";
 }
 
-std::string draft76_request_head(std::uint16_t port, std::string_view key1,
-                                  std::string_view key2) {
+std::string draft76_request_head(std::uint16_t port, std::string_view key1, std::string_view key2) {
   return "GET /demo HTTP/1.1\r\n"
          "Host: 127.0.0.1:" +
          std::to_string(port) +
@@ -497,7 +497,7 @@ std::string read_hixie_text(TcpClient& client) {
 }
 
 const std::vector<std::string> hixie_texts{"Hello, world!", multi_byte_text,
-                                            std::string(65536, 'x') + multi_byte_text};
+                                           std::string(65536, 'x') + multi_byte_text};
 
 void expect_hixie_echoes(TcpClient& client) {
   for (const std::string& text : hixie_texts) client.send(hixie_text_frame(text));
