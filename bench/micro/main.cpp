@@ -15,6 +15,7 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench_peer.hpp"
@@ -58,6 +59,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
         ++errors_;
         continue;
       }
+      auto memory = run.counters.find("memory_per_connection");
+      if (memory != run.counters.end()) memory_[run.run_name.function_name] = memory->second.value;
       bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
       if (run.run_type != Run::RT_Iteration && !median) continue;
       auto rate = run.counters.find("bytes_per_second");
@@ -78,9 +81,11 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
   int errors() const { return errors_; }
   const std::vector<Row>& rows() const { return rows_; }
+  const std::map<std::string, double>& memory() const { return memory_; }
 
  private:
   std::vector<Row> rows_;
+  std::map<std::string, double> memory_;  // bytes per connection, by benchmark
   std::map<std::string, std::size_t> index_;
   int errors_ = 0;
 };
@@ -110,8 +115,57 @@ constexpr Goal kGoals[] = {
     {"parse/binary", 0.5, "unmasking binary"},
     {"mask_in_place", 0.5, "unmasking alone"},
     {"parse/text_ascii", 0.3, "validated ASCII text"},
+    {"utf8/multibyte", 0.3, "validating multi-byte text"},
+    {"parse/text_utf8", 0.3, "validated multi-byte text"},
 };
 constexpr std::int64_t kGoalMinSize = 64 << 10;
+
+// permessage-deflate echo rows are compared with raw zlib doing the same
+// work, not with memcpy.
+constexpr std::string_view kDeflateFamily = "deflate_echo/";
+constexpr std::string_view kZlibFamily = "zlib_echo/";
+
+bool in_family(const std::string& name, std::string_view family) {
+  return name.compare(0, family.size(), family) == 0;
+}
+
+void print_deflate_table(const std::vector<RatioReporter::Row>& rows,
+                         const std::map<std::string, double>& memory) {
+  std::map<std::string, double> zlib;  // by payload kind + size
+  for (const auto& row : rows) {
+    if (in_family(row.name, kZlibFamily)) {
+      zlib[row.name.substr(kZlibFamily.size()) + "/" + std::to_string(row.size)] = median(row);
+    }
+  }
+  bool header = false;
+  for (const auto& row : rows) {
+    if (!in_family(row.name, kDeflateFamily)) continue;
+    if (!header) {
+      std::printf("\n%-26s %8s %9s %9s\n", "permessage-deflate echo", "size", "MB/s", "x zlib");
+      header = true;
+    }
+    double rate = median(row);
+    auto ref = zlib.find(row.name.substr(kDeflateFamily.size()) + "/" + std::to_string(row.size));
+    if (ref == zlib.end() || ref->second <= 0) {
+      std::printf("%-26s %8s %9.1f %9s\n", row.name.c_str(), size_label(row.size).c_str(),
+                  rate / 1e6, "-");
+    } else {
+      std::printf("%-26s %8s %9.1f %9.2f\n", row.name.c_str(), size_label(row.size).c_str(),
+                  rate / 1e6, rate / ref->second);
+    }
+  }
+  if (header) {
+    std::printf(
+        "deflate_echo/*: a server parses, inflates and echoes a compressed message, compressed\n"
+        "again; zlib_echo/*: raw zlib inflating and deflating the same bytes (the reference).\n");
+  }
+  if (!memory.empty()) {
+    std::printf("\n%-32s %12s\n", "memory per connection", "KiB");
+    for (const auto& [name, bytes] : memory) {
+      std::printf("%-32s %12.1f\n", name.c_str(), bytes / 1024);
+    }
+  }
+}
 
 void print_table(const std::vector<RatioReporter::Row>& rows) {
   std::map<std::int64_t, double> reference;
@@ -121,6 +175,7 @@ void print_table(const std::vector<RatioReporter::Row>& rows) {
   std::printf("\n%-26s %8s %9s %9s\n", "benchmark", "size", "GB/s", "x memcpy");
   std::map<std::string, std::vector<double>> goal_ratios;
   for (const auto& row : rows) {
+    if (in_family(row.name, kDeflateFamily) || in_family(row.name, kZlibFamily)) continue;
     double rate = median(row);
     auto ref = reference.find(row.size);
     if (ref == reference.end() || ref->second <= 0) {
@@ -156,6 +211,7 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   faye::bench::print_table(reporter.rows());
+  faye::bench::print_deflate_table(reporter.rows(), reporter.memory());
   std::fflush(stdout);
   return reporter.errors() == 0 ? 0 : 1;
 }
