@@ -14,7 +14,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
 
 import { runCase } from './case_runner.mjs';
 import { FayeWsServer, killAllServers } from './faye_ws_server.mjs';
@@ -83,7 +82,18 @@ async function stopServers(servers) {
            detail: bad.length ? bad.join('; ') : `${endings.length} servers exited 0 on SIGTERM` });
 }
 
+// Imported here so that a missing package is reported like the other
+// missing pieces, with what to do about it.
+async function loadChromium() {
+  try {
+    return (await import('playwright-core')).chromium;
+  } catch (error) {
+    throw new Error(`playwright-core is not installed in tests/browser/node_modules (run scripts/deps): ${error.message}`);
+  }
+}
+
 async function main() {
+  const chromium = await loadChromium();
   if (!options['faye-ws']) throw new Error('--faye-ws PATH is required');
   executable(options['faye-ws'], 'faye-ws');
   executable(options.chromium, 'Chromium');
@@ -112,7 +122,7 @@ async function main() {
     try {
       console.log(`Chromium ${browser.version()}; servers: ` +
                   Object.values(servers).map((server) => `${server.name} ${server.url}`).join(', '));
-      console.log(`${'case'.padEnd(26)} ${'result'} ${'ms'.padStart(7)}  detail`);
+      console.log(`${'case'.padEnd(26)} result ${'ms'.padStart(7)}  detail`);
       for (const testCase of selected) record(await runCase(browser, testCase, { servers, artifacts }));
     } finally {
       await browser.close();
@@ -133,7 +143,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 const deadlineSeconds = Number(options.deadline);
 const deadline = setTimeout(() => {
-  console.log(`chromium_test: the ${deadlineSeconds} s deadline passed`);
+  record({ name: 'deadline', ok: false, ms: deadlineSeconds * 1000,
+           detail: `the run took longer than ${deadlineSeconds} s; the servers and Chromium are killed` });
   finish();
   process.exit(1);
 }, deadlineSeconds * 1000);
@@ -145,7 +156,7 @@ main().then(
   },
   (error) => {
     clearTimeout(deadline);
-    console.log(`chromium_test: ${error.stack ?? error}`);
+    record({ name: 'setup', ok: false, ms: 0, detail: error.message ?? String(error) });
     finish();
     process.exit(1);
   });
