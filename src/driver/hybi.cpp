@@ -143,11 +143,12 @@ void Hybi::parse_frames(MutableBytes data) {
   while (pos < size && state_ != ReadyState::closed) {
     if (stage_ == Stage::header) {
       const std::uint8_t* header = nullptr;
-      if (header_size_ == 0 && size - pos >= 2 &&
-          size - pos >= header_size(data[pos], data[pos + 1])) {
+      const std::size_t whole_header =
+          header_size_ == 0 && size - pos >= 2 ? header_size(data[pos], data[pos + 1]) : 0;
+      if (whole_header != 0 && size - pos >= whole_header) {
         // The whole header is in this read: decode it where it lies.
         header = data.data() + pos;
-        pos += header_size(data[pos], data[pos + 1]);
+        pos += whole_header;
       } else {
         header_bytes_[header_size_++] = data[pos++];
         if (header_size_ < 2 || header_size_ < header_size(header_bytes_[0], header_bytes_[1])) {
@@ -162,7 +163,8 @@ void Hybi::parse_frames(MutableBytes data) {
         return;
       }
       if (!begin_frame()) return;
-      continue;
+      // Straight on to the payload, if any is here (an empty frame is done).
+      if (stage_ != Stage::payload || pos == size) continue;
     }
 
     std::uint64_t remaining = frame_.length - frame_received_;
@@ -179,6 +181,21 @@ void Hybi::parse_frames(MutableBytes data) {
 // Checks a decoded header against RFC 6455 5.2-5.5 and the state of the
 // message in progress. False (after failing the connection) on a violation.
 bool Hybi::begin_frame() {
+  // The common frame first, in one test: text or binary starting a message,
+  // no RSV bits, masked as the role requires, within max_length. It passes
+  // every check below; any other frame goes through them one by one.
+  const bool message_start = static_cast<Opcode>(frame_.opcode) == Opcode::text ||
+                             static_cast<Opcode>(frame_.opcode) == Opcode::binary;
+  if (message_start && frame_.rsv == 0 && frame_.masked == (role_ == Role::server) &&
+      message_type_ == Opcode::continuation && frame_.length <= max_length_ &&
+      message_.size() + frame_.length <= max_length_) {
+    frame_type_ = static_cast<Opcode>(frame_.opcode);
+    message_rsv_ = 0;
+    if (!frame_.fin) message_type_ = frame_type_;
+    stage_ = Stage::payload;
+    frame_received_ = 0;
+    return frame_.length != 0 || on_payload({}, true);
+  }
   auto protocol_error = [this](std::string_view message) {
     fail(Error::protocol_error, close_code::protocol_error, message);
     return false;
@@ -283,20 +300,7 @@ bool Hybi::finish_data_frame(Bytes whole_message, bool unfragmented) {
   Bytes data = unfragmented ? whole_message : as_bytes(message_);
   const std::uint8_t rsv = std::exchange(message_rsv_, 0);
   if (rsv != 0) {
-    // RSV bits pass begin_frame only once extensions are negotiated: they
-    // restore the message (in reverse order of activation).
-    ExtensionMessage restored{
-        .type = message_type, .rsv = rsv, .data = data, .max_length = max_length_};
-    ExtensionStatus status = negotiated_->process_incoming(restored);
-    if (!status.ok()) {
-      fail(status.error, status.close_code, status.message);
-      return false;
-    }
-    data = restored.data;
-    if (type == Opcode::text && !is_valid_utf8(data)) {
-      fail(Error::invalid_utf8, close_code::invalid_data, "invalid UTF-8 in text message");
-      return false;
-    }
+    if (!restore_message(message_type, rsv, data)) return false;
   } else if (type == Opcode::text && !utf8_.complete()) {
     fail(Error::invalid_utf8, close_code::invalid_data, "text message ends inside a character");
     return false;
@@ -310,6 +314,25 @@ bool Hybi::finish_data_frame(Bytes whole_message, bool unfragmented) {
   message_.clear();
   if (message_.capacity() > kRetainedBufferCapacity) std::string().swap(message_);
   return state_ != ReadyState::closed;
+}
+
+// Out of line: its status (with a string) would otherwise weigh on every
+// message's path, compressed or not.
+bool Hybi::restore_message(MessageType type, std::uint8_t rsv, Bytes& data) {
+  // RSV bits pass begin_frame only once extensions are negotiated: they
+  // restore the message (in reverse order of activation).
+  ExtensionMessage restored{.type = type, .rsv = rsv, .data = data, .max_length = max_length_};
+  ExtensionStatus status = negotiated_->process_incoming(restored);
+  if (!status.ok()) {
+    fail(status.error, status.close_code, status.message);
+    return false;
+  }
+  data = restored.data;
+  if (type == MessageType::text && !is_valid_utf8(data)) {
+    fail(Error::invalid_utf8, close_code::invalid_data, "invalid UTF-8 in text message");
+    return false;
+  }
+  return true;
 }
 
 void Hybi::on_control(Bytes payload) {

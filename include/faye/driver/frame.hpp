@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "faye/bytes.hpp"
 
@@ -54,12 +55,55 @@ constexpr std::size_t header_size(std::uint8_t byte0, std::uint8_t byte1) {
 }
 
 // Decodes a complete header (header_size() bytes at `p`). False when the
-// 64-bit length has its most significant bit set (RFC 6455 5.2).
-bool decode_header(const std::uint8_t* p, FrameHeader& header);
+// 64-bit length has its most significant bit set (RFC 6455 5.2). Inline, as
+// encode_header: a few instructions, on the path of every frame.
+inline bool decode_header(const std::uint8_t* p, FrameHeader& header) {
+  header.fin = (p[0] & kFin) != 0;
+  header.rsv = p[0] & (kRsv1 | kRsv2 | kRsv3);
+  header.opcode = p[0] & 0x0F;
+  header.masked = (p[1] & 0x80) != 0;
+  std::uint8_t len7 = p[1] & 0x7F;
+  p += 2;
+  if (len7 < 126) {
+    header.length = len7;
+  } else if (len7 == 126) {
+    header.length = (std::uint64_t{p[0]} << 8) | p[1];
+    p += 2;
+  } else {
+    std::uint64_t length = 0;
+    for (int i = 0; i < 8; ++i) length = (length << 8) | p[i];
+    p += 8;
+    if (length >> 63) return false;
+    header.length = length;
+  }
+  if (header.masked) std::memcpy(header.mask.data(), p, 4);
+  return true;
+}
 
 // Writes a header into `out` (at least kMaxHeaderSize bytes) and returns its
 // size. Uses the shortest length encoding, as RFC 6455 5.2 requires.
-std::size_t encode_header(std::uint8_t* out, const FrameHeader& header);
+inline std::size_t encode_header(std::uint8_t* out, const FrameHeader& header) {
+  std::uint8_t* p = out;
+  *p++ = static_cast<std::uint8_t>((header.fin ? kFin : 0) | header.rsv | (header.opcode & 0x0F));
+  std::uint8_t mask_bit = header.masked ? 0x80 : 0;
+  if (header.length < 126) {
+    *p++ = static_cast<std::uint8_t>(mask_bit | header.length);
+  } else if (header.length <= 0xFFFF) {
+    *p++ = mask_bit | 126;
+    *p++ = static_cast<std::uint8_t>(header.length >> 8);
+    *p++ = static_cast<std::uint8_t>(header.length);
+  } else {
+    *p++ = mask_bit | 127;
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      *p++ = static_cast<std::uint8_t>(header.length >> shift);
+    }
+  }
+  if (header.masked) {
+    std::memcpy(p, header.mask.data(), 4);
+    p += 4;
+  }
+  return static_cast<std::size_t>(p - out);
+}
 
 // XORs `data` with the mask key, `offset` being the position of data[0]
 // within the frame's payload (so a payload can be unmasked piecewise).

@@ -77,6 +77,9 @@ class Hybi : public Driver {
   bool begin_frame();
   bool on_payload(MutableBytes chunk, bool whole_frame);
   bool finish_data_frame(Bytes last_chunk, bool whole_frame);
+  // A message whose first frame had RSV bits, through the extensions.
+  // False after failing the connection.
+  bool restore_message(MessageType type, std::uint8_t rsv, Bytes& data);
   void on_control(Bytes payload);
   void on_close_frame(Bytes payload);
   bool send_frame(std::uint8_t first_byte, Bytes payload);
