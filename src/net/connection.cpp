@@ -1,5 +1,6 @@
 #include "faye/net/connection.hpp"
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <asio/error.hpp>
 
 #include "faye/error.hpp"
+#include "poller.hpp"
 
 namespace faye::net {
 
@@ -94,12 +96,21 @@ void Connection::read_now() {
     more = true;
   } else {
     // Until the socket would block: with edge-triggered readiness, stopping
-    // earlier could leave bytes behind that no event announces.
+    // earlier could leave bytes behind that no event announces. A short read
+    // of plain TCP has emptied the receive queue: it counts as blocking, and
+    // saves the read that would return EAGAIN. Not when the wake-up reported
+    // the peer's FIN, which arrived with the bytes and won't be announced
+    // again; nor over TLS, where a record may still be buffered.
     for (;;) {
+      const std::size_t room = buffer.size() - filled;
       const IoResult result = stream_->read_some(buffer.subspan(filled));
       ++stats_.read_calls;
       filled += result.bytes;
       stats_.bytes_read += result.bytes;
+      if (result.bytes > 0 && result.bytes < room && !secure_ && !peer_hung_up_ && !result.error) {
+        wait = Wait::read;
+        break;
+      }
       if (result.error) {
         error = result.error;
         break;
@@ -144,18 +155,41 @@ void Connection::read_now() {
   if (state_ != State::closed && !flush_posted_) flush();
 }
 
+bool Connection::watch() {
+  if (watched_) return true;
+  std::error_code ec;
+  watch_token_ = loop_.poller().add(native_handle(), *this, ec);
+  if (ec) {
+    finish(ec);
+    return false;
+  }
+  watched_ = true;
+  return true;
+}
+
 void Connection::wait_readable(Wait wait) {
   if (read_waiting_ || state_ == State::closed) return;
   if (paused_ && state_ == State::open) return;
+  if (!watch()) return;
   read_waiting_ = true;
   // Wait::write here means TLS needs to send before it can read on.
-  const auto what = wait == Wait::write ? Socket::wait_write : Socket::wait_read;
-  stream_->socket().async_wait(what, [self = shared_from_this()](const std::error_code& ec) {
-    self->read_waiting_ = false;
-    if (self->state_ == State::closed) return;
-    if (ec) return self->on_read_error(ec);
-    self->read_now();
-  });
+  read_wait_events_ = wait == Wait::write ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
+  if (!waiting_self_) waiting_self_ = shared_from_this();
+}
+
+void Connection::on_ready(std::uint32_t events) {
+  auto self = waiting_self_;  // kept for the whole call: a handler may drop every owner
+  const bool failed = (events & (EPOLLERR | EPOLLHUP)) != 0;
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peer_hung_up_ = true;
+  if (write_waiting_ && (failed || (events & write_wait_events_))) {
+    write_waiting_ = false;
+    flush();
+  }
+  if (read_waiting_ && state_ != State::closed && (failed || (events & read_wait_events_))) {
+    read_waiting_ = false;
+    read_now();
+  }
+  if (!read_waiting_ && !write_waiting_) waiting_self_.reset();
 }
 
 void Connection::on_read_error(std::error_code ec) {
@@ -282,16 +316,19 @@ void Connection::clear_queue() {
   while (!queue_empty()) pop_chunk();
 }
 
+void Connection::on_poller_gone() {
+  watched_ = false;
+  read_waiting_ = false;
+  write_waiting_ = false;
+  waiting_self_.reset();  // may destroy this connection
+}
+
 void Connection::wait_writable(Wait wait) {
+  if (state_ == State::closed || !watch()) return;
   write_waiting_ = true;
   // Wait::read: TLS must receive (a handshake message) before it can send.
-  const auto what = wait == Wait::read ? Socket::wait_read : Socket::wait_write;
-  stream_->socket().async_wait(what, [self = shared_from_this()](const std::error_code& ec) {
-    self->write_waiting_ = false;
-    if (self->state_ == State::closed) return;
-    if (ec) return self->finish(self->state_ == State::lingering ? self->close_reason_ : ec);
-    self->flush();
-  });
+  write_wait_events_ = wait == Wait::read ? EPOLLIN | EPOLLRDHUP : EPOLLOUT;
+  if (!waiting_self_) waiting_self_ = shared_from_this();
 }
 
 void Connection::pause_reading() {
@@ -366,7 +403,11 @@ void Connection::finish(std::error_code ec) {
   if (state_ == State::closed) return;
   state_ = State::closed;
   linger_.cancel();
-  // Pending waits complete with operation_aborted and find the state closed.
+  if (watched_) loop_.poller().remove(watch_token_, native_handle());
+  watched_ = false;
+  read_waiting_ = false;
+  write_waiting_ = false;
+  auto keep = std::move(waiting_self_);  // until on_closed is posted, which holds it
   std::error_code ignored;
   stream_->socket().close(ignored);
   clear_queue();

@@ -2,6 +2,7 @@
 
 #include <asio/executor_work_guard.hpp>
 
+#include "poller.hpp"
 #include "timer_queue.hpp"
 
 namespace faye::net {
@@ -67,6 +68,11 @@ void EventLoop::give_back_write_buffer(std::string&& buffer) {
   }
   buffer.clear();
   spare_write_buffers_.push_back(std::move(buffer));
+}
+
+Poller& EventLoop::poller() {
+  if (!poller_) poller_ = std::make_unique<Poller>(context_);
+  return *poller_;
 }
 
 MutableBytes EventLoop::read_buffer() {

@@ -30,6 +30,7 @@
 
 #include "faye/bytes.hpp"
 #include "faye/net/event_loop.hpp"
+#include "faye/net/readiness.hpp"
 #include "faye/net/stream.hpp"
 #include "faye/net/timer.hpp"
 
@@ -45,7 +46,8 @@ struct ConnectionOptions {
   std::size_t gather_threshold = 16 * 1024;
 };
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection final : public std::enable_shared_from_this<Connection>,
+                   private detail::ReadinessClient {
  public:
   class Handler {
    public:
@@ -139,6 +141,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(EventLoop& loop, std::unique_ptr<Stream> stream, Options options);
 
   void read_now();
+  // Readiness comes from the loop's poller (edge-triggered): wait only after
+  // a read or write would block.
+  void on_ready(std::uint32_t events) override;
+  void on_poller_gone() override;
+  bool watch();  // registers the socket with the poller, once
   void wait_readable(Wait wait);
   void on_read_error(std::error_code ec);
   void schedule_flush();
@@ -172,11 +179,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool secure_ = false;
   bool started_ = false;
   bool paused_ = false;
-  bool read_waiting_ = false;   // an async_wait for readability is pending
+  // Held while waiting for readiness, as a pending Asio wait would hold it.
+  std::shared_ptr<Connection> waiting_self_;
+  std::uint64_t watch_token_ = 0;
+  std::uint32_t read_wait_events_ = 0;   // what the reader waits for (EPOLLIN, or EPOLLOUT for TLS)
+  std::uint32_t write_wait_events_ = 0;  // what the writer waits for
+  bool watched_ = false;
+  bool peer_hung_up_ = false;  // a wake-up reported the peer's FIN or an error
+  bool read_waiting_ = false;   // waiting for the reader's readiness
   bool read_posted_ = false;    // a read_now() is posted
   bool in_read_batch_ = false;  // inside read_now(): writes are corked
   bool flush_posted_ = false;
-  bool write_waiting_ = false;  // waiting for the socket to accept more
+  bool write_waiting_ = false;  // waiting for the writer's readiness
   bool pushed_back_ = false;    // a flush had to wait: on_drain is due
   bool eof_received_ = false;
 };

@@ -25,6 +25,7 @@
 
 namespace faye::net {
 
+class Poller;
 class TimerQueue;
 
 class EventLoop {
@@ -93,6 +94,8 @@ class EventLoop {
   asio::io_context& context() noexcept { return context_; }
   // The queue behind every Timer of this loop (internal; see net/timer.hpp).
   TimerQueue& timers();
+  // The readiness poller of the loop's connections (internal; src/net/poller.hpp).
+  Poller& poller();
 
  private:
   bool run_one_until(std::chrono::steady_clock::time_point deadline);
@@ -101,6 +104,7 @@ class EventLoop {
   std::size_t read_buffer_size_;
   std::unique_ptr<std::uint8_t[]> read_buffer_;
   std::unique_ptr<TimerQueue> timers_;
+  std::unique_ptr<Poller> poller_;
   std::vector<std::string> spare_write_buffers_;
 };
 
