@@ -258,6 +258,76 @@ FAYE_AVX2 bool unfinished(__m256i input) {
 
 }  // namespace avx2
 
+// AVX-512 (BW): 64 bytes per vector, the same steps. Chosen only on CPUs
+// with AVX-512 VBMI as well (Ice Lake and later), where 512-bit integer work
+// costs little clock speed; earlier AVX-512 parts use the AVX2 kernel.
+namespace avx512 {
+
+#define FAYE_AVX512 [[gnu::target("avx512f,avx512bw"), gnu::always_inline]] inline
+
+FAYE_AVX512 __m512i load(const std::uint8_t* at) { return _mm512_loadu_si512(at); }
+
+FAYE_AVX512 __m512i lookup(const std::uint8_t* t, __m512i nibbles) {
+  return _mm512_shuffle_epi8(
+      _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(t))), nibbles);
+}
+
+FAYE_AVX512 __m512i check(__m512i input, __m512i prev1, __m512i prev2, __m512i prev3) {
+  const __m512i nibble = _mm512_set1_epi8(0x0F);
+  __m512i pair = _mm512_and_si512(
+      _mm512_and_si512(lookup(kFirstHigh, _mm512_and_si512(_mm512_srli_epi16(prev1, 4), nibble)),
+                       lookup(kFirstLow, _mm512_and_si512(prev1, nibble))),
+      lookup(kSecondHigh, _mm512_and_si512(_mm512_srli_epi16(input, 4), nibble)));
+  __m512i third = _mm512_subs_epu8(prev2, _mm512_set1_epi8(static_cast<char>(0xE0 - 0x80)));
+  __m512i fourth = _mm512_subs_epu8(prev3, _mm512_set1_epi8(static_cast<char>(0xF0 - 0x80)));
+  __m512i must_continue = _mm512_and_si512(_mm512_or_si512(third, fourth),
+                                           _mm512_set1_epi8(static_cast<char>(0x80)));
+  return _mm512_xor_si512(pair, must_continue);
+}
+
+[[gnu::target("avx512f,avx512bw")]] const std::uint8_t* validate(const std::uint8_t* p,
+                                                                 const std::uint8_t* end,
+                                                                 bool& ok) {
+  // The last three bytes of a block may start a character it cuts short
+  // when at least F0, E0, C0 (bytes 61, 62, 63).
+  const __m512i incomplete_max = _mm512_inserti32x4(
+      _mm512_set1_epi8(static_cast<char>(0xFF)),
+      _mm_load_si128(reinterpret_cast<const __m128i*>(kIncompleteMax)), 3);
+  const std::uint8_t* start = p;
+  bool cut_short = false;
+  for (; static_cast<std::size_t>(end - p) >= kBlock; p += kBlock) {
+    __m512i input = load(p);
+    if (_mm512_movepi8_mask(input) == 0) {
+      if (cut_short) {
+        ok = false;
+        return p;
+      }
+      continue;
+    }
+    __m512i error;
+    if (p == start) {
+      // Nothing before the first block is ours to read: the lanes before
+      // it are masked off, and read as ASCII (zero), as a boundary is.
+      error = check(input, _mm512_maskz_loadu_epi8(~__mmask64{1}, p - 1),
+                    _mm512_maskz_loadu_epi8(~__mmask64{3}, p - 2),
+                    _mm512_maskz_loadu_epi8(~__mmask64{7}, p - 3));
+    } else {
+      error = check(input, load(p - 1), load(p - 2), load(p - 3));
+    }
+    if (_mm512_test_epi8_mask(error, error) != 0) {
+      ok = false;
+      return p;
+    }
+    cut_short = _mm512_test_epi8_mask(_mm512_subs_epu8(input, incomplete_max),
+                                      _mm512_subs_epu8(input, incomplete_max)) != 0;
+  }
+  return resume_point(start, p);
+}
+
+#undef FAYE_AVX512
+
+}  // namespace avx512
+
 namespace ssse3 {
 
 FAYE_SSSE3 __m128i lookup(const std::uint8_t* t, __m128i nibbles) {
@@ -323,6 +393,8 @@ using BlockValidator = const std::uint8_t* (*)(const std::uint8_t*, const std::u
 bool cpu_supports(Utf8Kernel kernel) {
   __builtin_cpu_init();
   switch (kernel) {
+    case Utf8Kernel::avx512:
+      return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi");
     case Utf8Kernel::avx2:
       return __builtin_cpu_supports("avx2");
     case Utf8Kernel::ssse3:
@@ -335,6 +407,8 @@ bool cpu_supports(Utf8Kernel kernel) {
 
 BlockValidator block_validator_for(Utf8Kernel kernel) {
   switch (kernel) {
+    case Utf8Kernel::avx512:
+      return avx512::validate;
     case Utf8Kernel::avx2:
       return avx2::validate;
     case Utf8Kernel::ssse3:
@@ -346,7 +420,7 @@ BlockValidator block_validator_for(Utf8Kernel kernel) {
 }
 
 Utf8Kernel best_kernel() {
-  for (Utf8Kernel kernel : {Utf8Kernel::avx2, Utf8Kernel::ssse3}) {
+  for (Utf8Kernel kernel : {Utf8Kernel::avx512, Utf8Kernel::avx2, Utf8Kernel::ssse3}) {
     if (cpu_supports(kernel)) return kernel;
   }
   return Utf8Kernel::scalar;
@@ -450,6 +524,7 @@ bool use_utf8_kernel(Utf8Kernel kernel) {
 
 Utf8Kernel utf8_kernel() {
 #if defined(FAYE_UTF8_SIMD)
+  if (block_validator == avx512::validate) return Utf8Kernel::avx512;
   if (block_validator == avx2::validate) return Utf8Kernel::avx2;
   if (block_validator == ssse3::validate) return Utf8Kernel::ssse3;
 #endif

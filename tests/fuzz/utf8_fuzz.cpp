@@ -1,5 +1,5 @@
-// Differential: Utf8Validator (every kernel this CPU runs: AVX2, SSSE3,
-// scalar) against the byte-at-a-time RFC 3629 reference, piece by piece.
+// Differential: Utf8Validator (every kernel this CPU runs: AVX-512, AVX2,
+// SSSE3, scalar) against the byte-at-a-time RFC 3629 reference, piece by piece.
 // The first two bytes seed the cut points; the rest is the text. Any
 // disagreement (a piece accepted that holds a bad byte, or refused that
 // doesn't, or complete() differing) aborts.
@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   data += 2;
   size -= 2;
   const Utf8Kernel best = faye::driver::utf8_kernel();
-  for (Utf8Kernel kernel : {Utf8Kernel::scalar, Utf8Kernel::ssse3, Utf8Kernel::avx2}) {
+  for (Utf8Kernel kernel : {Utf8Kernel::scalar, Utf8Kernel::ssse3, Utf8Kernel::avx2, Utf8Kernel::avx512}) {
     if (faye::driver::use_utf8_kernel(kernel)) check(data, size, seed);
   }
   faye::driver::use_utf8_kernel(best);

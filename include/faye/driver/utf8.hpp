@@ -32,13 +32,14 @@ class Utf8Validator {
 // One-shot validation of a whole buffer.
 bool is_valid_utf8(Bytes bytes);
 
-// How runs of 64 bytes and more are checked: 16 or 32 bytes per step with
-// SSSE3 or AVX2 table lookups, or a byte at a time (with an ASCII fast path).
+// How runs of 64 bytes and more are checked: 16, 32 or 64 bytes per step
+// with SSSE3, AVX2 or AVX-512 table lookups, or a byte at a time (with an
+// ASCII fast path).
 // The best the CPU supports is chosen at startup; every kernel gives the
 // same answers. For tests and benchmarks: use_utf8_kernel() switches
 // process-wide (not while other threads validate) and returns false,
 // changing nothing, when the CPU or the build lacks that kernel.
-enum class Utf8Kernel : std::uint8_t { scalar, ssse3, avx2 };
+enum class Utf8Kernel : std::uint8_t { scalar, ssse3, avx2, avx512 };
 bool use_utf8_kernel(Utf8Kernel kernel);
 Utf8Kernel utf8_kernel();
 

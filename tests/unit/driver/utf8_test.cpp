@@ -71,7 +71,7 @@ TEST(Utf8, FailsAtTheFirstBadPiece) {
 
 // ---- Differential tests against the RFC 3629 grammar -----------------------
 //
-// Every kernel (SSSE3, AVX2 and scalar, those this CPU runs) must answer
+// Every kernel (SSSE3, AVX2, AVX-512 and scalar, those this CPU runs) must answer
 // exactly as the byte-at-a-time reference after every piece, wherever the
 // input is cut: a sequence split across pieces stays pending, and the piece
 // holding the first bad byte is the one that fails.
@@ -93,7 +93,8 @@ class KernelScope {
   bool supported_ = false;
 };
 
-constexpr Utf8Kernel kKernels[] = {Utf8Kernel::scalar, Utf8Kernel::ssse3, Utf8Kernel::avx2};
+constexpr Utf8Kernel kKernels[] = {Utf8Kernel::scalar, Utf8Kernel::ssse3, Utf8Kernel::avx2,
+                                    Utf8Kernel::avx512};
 
 const char* kernel_name(Utf8Kernel kernel) {
   switch (kernel) {
@@ -103,6 +104,8 @@ const char* kernel_name(Utf8Kernel kernel) {
       return "ssse3";
     case Utf8Kernel::avx2:
       return "avx2";
+    case Utf8Kernel::avx512:
+      return "avx512";
   }
   return "?";
 }
