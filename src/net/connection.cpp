@@ -60,12 +60,13 @@ Connection::Connection(EventLoop& loop, std::unique_ptr<Stream> stream, Options 
   std::error_code ec;
   const auto endpoint = stream_->socket().remote_endpoint(ec);
   if (!ec) remote_endpoint_ = to_string(endpoint);
+  stream_->release_from_reactor();
 }
 
 Connection::~Connection() = default;
 
 Socket::native_handle_type Connection::native_handle() noexcept {
-  return stream_->socket().native_handle();
+  return stream_->native_handle();
 }
 
 void Connection::start() {
@@ -394,8 +395,8 @@ void Connection::shutdown_send() {
 void Connection::abort() {
   if (state_ == State::closed) return;
   // SO_LINGER 0: close() sends RST and leaves no TIME_WAIT behind.
-  std::error_code ignored;
-  stream_->socket().set_option(asio::socket_base::linger(true, 0), ignored);
+  const linger reset{1, 0};
+  ::setsockopt(stream_->native_handle(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
   finish(asio::error::operation_aborted);
 }
 
@@ -408,8 +409,7 @@ void Connection::finish(std::error_code ec) {
   read_waiting_ = false;
   write_waiting_ = false;
   auto keep = std::move(waiting_self_);  // until on_closed is posted, which holds it
-  std::error_code ignored;
-  stream_->socket().close(ignored);
+  stream_->close();
   clear_queue();
   buffered_ = 0;
   pending_input_.clear();

@@ -1,44 +1,85 @@
 #include "faye/net/stream.hpp"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+
 #include <asio/error.hpp>
 
 namespace faye::net {
 
-Stream::Stream(Socket socket) : socket_(std::move(socket)) {
+Stream::Stream(Socket socket) : socket_(std::move(socket)), fd_(socket_.native_handle()) {
   // Non-blocking at the descriptor level: reads and writes are attempted
   // directly, and OpenSSL (which calls read/write on the fd) must not block.
   std::error_code ignored;
   socket_.non_blocking(true, ignored);
 }
 
-Stream::~Stream() = default;
-
-namespace {
-
-IoResult result_of(std::size_t bytes, const std::error_code& ec, Wait wait_on_block) {
-  if (ec == asio::error::would_block || ec == asio::error::try_again)
-    return {bytes, wait_on_block, {}};
-  return {bytes, Wait::none, ec};
+Stream::~Stream() {
+  close();
 }
 
-}  // namespace
-
-IoResult TcpStream::read_some(MutableBytes into) {
+void Stream::release_from_reactor() {
+  if (released_ || !socket_.is_open()) return;
   std::error_code ec;
-  const std::size_t n = socket_.read_some(asio::buffer(into.data(), into.size()), ec);
-  return result_of(n, ec, Wait::read);
+  const int fd = socket_.release(ec);
+  if (ec) return;  // stays with Asio, which still works
+  fd_ = fd;
+  released_ = true;
+}
+
+void Stream::close() noexcept {
+  if (released_) {
+    if (fd_ >= 0) ::close(fd_);
+  } else {
+    std::error_code ignored;
+    socket_.close(ignored);
+  }
+  fd_ = -1;
+}
+
+
+// Plain system calls on the descriptor, whether or not Asio still has it.
+IoResult TcpStream::read_some(MutableBytes into) {
+  for (;;) {
+    const ssize_t n = ::recv(fd_, into.data(), into.size(), 0);
+    if (n > 0) return {static_cast<std::size_t>(n), Wait::none, {}};
+    if (n == 0) return {0, Wait::none, into.empty() ? std::error_code() : asio::error::eof};
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, Wait::read, {}};
+    return {0, Wait::none, std::error_code(errno, asio::error::get_system_category())};
+  }
 }
 
 IoResult TcpStream::write_some(std::span<const asio::const_buffer> buffers) {
-  std::error_code ec;
-  const std::size_t n = socket_.write_some(buffers, ec);
-  return result_of(n, ec, Wait::write);
+  std::array<iovec, 64> vectors;
+  const std::size_t count = std::min(buffers.size(), vectors.size());
+  for (std::size_t i = 0; i < count; ++i) {
+    vectors[i].iov_base = const_cast<void*>(buffers[i].data());
+    vectors[i].iov_len = buffers[i].size();
+  }
+  msghdr message{};
+  message.msg_iov = vectors.data();
+  message.msg_iovlen = count;
+  for (;;) {
+    // MSG_NOSIGNAL: a peer that is gone is an error code, not SIGPIPE.
+    const ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+    if (n >= 0) return {static_cast<std::size_t>(n), Wait::none, {}};
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, Wait::write, {}};
+    return {0, Wait::none, std::error_code(errno, asio::error::get_system_category())};
+  }
 }
 
 IoResult TcpStream::shutdown_send() {
-  std::error_code ec;
-  socket_.shutdown(Socket::shutdown_send, ec);
-  return {0, Wait::none, ec};
+  if (::shutdown(fd_, SHUT_WR) != 0) {
+    return {0, Wait::none, std::error_code(errno, asio::error::get_system_category())};
+  }
+  return {};
 }
 
 std::string to_string(const asio::ip::tcp::endpoint& endpoint) {

@@ -286,9 +286,10 @@ IoResult TlsStream::shutdown_send() {
     if (result.wait != Wait::write) return result.error ? result : IoResult{};
     return result;
   }
-  std::error_code ec;
-  socket_.shutdown(Socket::shutdown_send, ec);
-  return {0, Wait::none, ec};
+  if (::shutdown(fd_, SHUT_WR) != 0) {
+    return {0, Wait::none, std::error_code(errno, asio::error::get_system_category())};
+  }
+  return {};
 }
 
 namespace {

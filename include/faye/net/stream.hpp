@@ -34,7 +34,17 @@ class Stream {
   Stream& operator=(const Stream&) = delete;
   virtual ~Stream();
 
+  // The Asio socket, for the phases before a Connection takes the stream
+  // over (TLS handshake, proxy tunnel). Closed after release_from_reactor().
   Socket& socket() noexcept { return socket_; }
+  int native_handle() const noexcept { return fd_; }
+  // Takes the descriptor out of Asio's reactor; the stream owns it from then
+  // on and its readiness comes from the loop's poller (net/connection.cpp).
+  // A socket left in Asio's epoll set would be woken there too, for nothing,
+  // and keep Asio's per-descriptor state.
+  void release_from_reactor();
+  // Closes the descriptor (idempotent).
+  void close() noexcept;
   virtual bool is_secure() const noexcept = 0;
 
   // Reads into `into` (plain text for TLS).
@@ -48,6 +58,8 @@ class Stream {
 
  protected:
   Socket socket_;
+  int fd_ = -1;
+  bool released_ = false;  // fd_ is ours, out of Asio's reactor
 };
 
 class TcpStream final : public Stream {
