@@ -59,10 +59,10 @@ class RatioReporter : public benchmark::ConsoleReporter {
         ++errors_;
         continue;
       }
-      auto memory = run.counters.find("memory_per_connection");
-      if (memory != run.counters.end()) memory_[run.run_name.function_name] = memory->second.value;
       bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
       if (run.run_type != Run::RT_Iteration && !median) continue;
+      auto memory = run.counters.find("memory_per_connection");
+      if (memory != run.counters.end()) memory_[run.run_name.function_name] = memory->second.value;
       auto rate = run.counters.find("bytes_per_second");
       if (rate == run.counters.end()) continue;
       std::string key = run.run_name.function_name + "/" + run.run_name.args;
