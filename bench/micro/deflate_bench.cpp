@@ -47,15 +47,15 @@ void deflate_sizes(benchmark::internal::Benchmark* b) {
 // JSON-like text, as a chat or a market feed would send: the same keys
 // again and again, numbers and words that vary.
 std::string json_text(std::size_t size) {
-  static constexpr const char* kWords[] = {"alpha", "bravo",  "charlie", "delta",
-                                           "echo",  "foxtrot", "golf",   "hotel"};
+  static constexpr const char* kWords[] = {"alpha", "bravo",   "charlie", "delta",
+                                           "echo",  "foxtrot", "golf",    "hotel"};
   std::mt19937 rng(7692);
   std::string out = "[";
   while (out.size() < size) {
     out += R"({"id":)" + std::to_string(rng() % 100000) + R"(,"user":"user_)" +
-           std::to_string(rng() % 500) + R"(","event":")" + kWords[rng() % 8] +
-           R"(","price":)" + std::to_string(rng() % 10000) + "." + std::to_string(rng() % 100) +
-           R"(,"tags":[")" + kWords[rng() % 8] + R"(",")" + kWords[rng() % 8] + R"("]},)";
+           std::to_string(rng() % 500) + R"(","event":")" + kWords[rng() % 8] + R"(","price":)" +
+           std::to_string(rng() % 10000) + "." + std::to_string(rng() % 100) + R"(,"tags":[")" +
+           kWords[rng() % 8] + R"(",")" + kWords[rng() % 8] + R"("]},)";
   }
   out.resize(size);
   return out;
@@ -110,7 +110,8 @@ Negotiation negotiation(Setting setting) {
     return {{}, "permessage-deflate; client_max_window_bits", 15};
   }
   return {{.mem_level = 1, .max_window_bits = 9, .request_max_window_bits = 9},
-          "permessage-deflate; client_max_window_bits", 9};
+          "permessage-deflate; client_max_window_bits",
+          9};
 }
 
 // Sends every message back as it came.
@@ -211,7 +212,8 @@ void BM_zlib_echo(benchmark::State& state, Kind kind) {
 void BM_deflate_connection(benchmark::State& state, Setting setting) {
   const std::size_t size = 16 << 10;
   const std::vector<std::uint8_t> pristine = compressed_frame(
-      Opcode::text, compress(payload_of(Kind::json, size), negotiation(setting).client_window_bits));
+      Opcode::text,
+      compress(payload_of(Kind::json, size), negotiation(setting).client_window_bits));
   std::vector<std::uint8_t> input(pristine.size());
   std::size_t held = 0;
   bool ok = true;

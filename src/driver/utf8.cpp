@@ -106,6 +106,8 @@ constexpr std::uint8_t kTwoConts = 1 << 7;    // two continuations in a row
 // The bits a first byte's low nibble does not narrow down.
 constexpr std::uint8_t kCarry = kTooShort | kTooLong | kTwoConts;
 
+// One row per group of entries.
+// clang-format off
 // Indexed by the high nibble of the first byte of a pair.
 alignas(16) constexpr std::uint8_t kFirstHigh[16] = {
     kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong,  // ASCII
@@ -149,6 +151,7 @@ alignas(16) constexpr std::uint8_t kSecondHigh[16] = {
 alignas(16) constexpr std::uint8_t kIncompleteMax[16] = {
     0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
     0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xF0 - 1, 0xE0 - 1, 0xC0 - 1};
+// clang-format on
 
 // Both kernels validate whole 64-byte blocks of [p, end), starting on a
 // character boundary, and return where the scalar code should resume: past
@@ -200,8 +203,8 @@ FAYE_AVX2 __m256i check(__m256i input, __m256i prev1, __m256i prev2, __m256i pre
   // kTwoConts, and XOR cancels it; anywhere else a flag stays.
   __m256i third = _mm256_subs_epu8(prev2, _mm256_set1_epi8(static_cast<char>(0xE0 - 0x80)));
   __m256i fourth = _mm256_subs_epu8(prev3, _mm256_set1_epi8(static_cast<char>(0xF0 - 0x80)));
-  __m256i must_continue = _mm256_and_si256(_mm256_or_si256(third, fourth),
-                                           _mm256_set1_epi8(static_cast<char>(0x80)));
+  __m256i must_continue =
+      _mm256_and_si256(_mm256_or_si256(third, fourth), _mm256_set1_epi8(static_cast<char>(0x80)));
   return _mm256_xor_si256(pair, must_continue);
 }
 
@@ -223,15 +226,15 @@ FAYE_AVX2 __m256i check_at(const std::uint8_t* at) {
 
 // Non-zero when the last bytes of `input` start a character it cuts short.
 FAYE_AVX2 bool unfinished(__m256i input) {
-  const __m256i max = _mm256_inserti128_si256(
-      _mm256_set1_epi8(static_cast<char>(0xFF)),
-      _mm_load_si128(reinterpret_cast<const __m128i*>(kIncompleteMax)), 1);
+  const __m256i max =
+      _mm256_inserti128_si256(_mm256_set1_epi8(static_cast<char>(0xFF)),
+                              _mm_load_si128(reinterpret_cast<const __m128i*>(kIncompleteMax)), 1);
   __m256i cut = _mm256_subs_epu8(input, max);
   return !_mm256_testz_si256(cut, cut);
 }
 
-[[gnu::target("avx2")]] const std::uint8_t* validate(const std::uint8_t* p,
-                                                     const std::uint8_t* end, bool& ok) {
+[[gnu::target("avx2")]] const std::uint8_t* validate(const std::uint8_t* p, const std::uint8_t* end,
+                                                     bool& ok) {
   const std::uint8_t* start = p;
   bool cut_short = false;  // the previous block ends inside a character
   for (; static_cast<std::size_t>(end - p) >= kBlock; p += kBlock) {
@@ -265,7 +268,9 @@ namespace avx512 {
 
 #define FAYE_AVX512 [[gnu::target("avx512f,avx512bw"), gnu::always_inline]] inline
 
-FAYE_AVX512 __m512i load(const std::uint8_t* at) { return _mm512_loadu_si512(at); }
+FAYE_AVX512 __m512i load(const std::uint8_t* at) {
+  return _mm512_loadu_si512(at);
+}
 
 FAYE_AVX512 __m512i lookup(const std::uint8_t* t, __m512i nibbles) {
   return _mm512_shuffle_epi8(
@@ -280,8 +285,8 @@ FAYE_AVX512 __m512i check(__m512i input, __m512i prev1, __m512i prev2, __m512i p
       lookup(kSecondHigh, _mm512_and_si512(_mm512_srli_epi16(input, 4), nibble)));
   __m512i third = _mm512_subs_epu8(prev2, _mm512_set1_epi8(static_cast<char>(0xE0 - 0x80)));
   __m512i fourth = _mm512_subs_epu8(prev3, _mm512_set1_epi8(static_cast<char>(0xF0 - 0x80)));
-  __m512i must_continue = _mm512_and_si512(_mm512_or_si512(third, fourth),
-                                           _mm512_set1_epi8(static_cast<char>(0x80)));
+  __m512i must_continue =
+      _mm512_and_si512(_mm512_or_si512(third, fourth), _mm512_set1_epi8(static_cast<char>(0x80)));
   return _mm512_xor_si512(pair, must_continue);
 }
 
@@ -290,9 +295,9 @@ FAYE_AVX512 __m512i check(__m512i input, __m512i prev1, __m512i prev2, __m512i p
                                                                  bool& ok) {
   // The last three bytes of a block may start a character it cuts short
   // when at least F0, E0, C0 (bytes 61, 62, 63).
-  const __m512i incomplete_max = _mm512_inserti32x4(
-      _mm512_set1_epi8(static_cast<char>(0xFF)),
-      _mm_load_si128(reinterpret_cast<const __m128i*>(kIncompleteMax)), 3);
+  const __m512i incomplete_max =
+      _mm512_inserti32x4(_mm512_set1_epi8(static_cast<char>(0xFF)),
+                         _mm_load_si128(reinterpret_cast<const __m128i*>(kIncompleteMax)), 3);
   const std::uint8_t* start = p;
   bool cut_short = false;
   for (; static_cast<std::size_t>(end - p) >= kBlock; p += kBlock) {

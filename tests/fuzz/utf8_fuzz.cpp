@@ -46,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   data += 2;
   size -= 2;
   const Utf8Kernel best = faye::driver::utf8_kernel();
-  for (Utf8Kernel kernel : {Utf8Kernel::scalar, Utf8Kernel::ssse3, Utf8Kernel::avx2, Utf8Kernel::avx512}) {
+  for (Utf8Kernel kernel :
+       {Utf8Kernel::scalar, Utf8Kernel::ssse3, Utf8Kernel::avx2, Utf8Kernel::avx512}) {
     if (faye::driver::use_utf8_kernel(kernel)) check(data, size, seed);
   }
   faye::driver::use_utf8_kernel(best);

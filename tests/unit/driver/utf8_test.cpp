@@ -68,7 +68,6 @@ TEST(Utf8, FailsAtTheFirstBadPiece) {
   EXPECT_TRUE(v.complete());
 }
 
-
 // ---- Differential tests against the RFC 3629 grammar -----------------------
 //
 // Every kernel (SSSE3, AVX2, AVX-512 and scalar, those this CPU runs) must answer
@@ -94,7 +93,7 @@ class KernelScope {
 };
 
 constexpr Utf8Kernel kKernels[] = {Utf8Kernel::scalar, Utf8Kernel::ssse3, Utf8Kernel::avx2,
-                                    Utf8Kernel::avx512};
+                                   Utf8Kernel::avx512};
 
 const char* kernel_name(Utf8Kernel kernel) {
   switch (kernel) {
@@ -151,8 +150,8 @@ void append_code_point(Input& out, std::uint32_t cp) {
 // Valid text of about `size` bytes: runs of ASCII and characters of every
 // length, boundary code points included.
 Input random_text(std::mt19937& rng, std::size_t size) {
-  static constexpr std::uint32_t kEdges[] = {0x7F,   0x80,   0x7FF,   0x800,   0xD7FF,
-                                             0xE000, 0xFFFD, 0xFFFF,  0x10000, 0x10FFFF};
+  static constexpr std::uint32_t kEdges[] = {0x7F,   0x80,   0x7FF,  0x800,   0xD7FF,
+                                             0xE000, 0xFFFD, 0xFFFF, 0x10000, 0x10FFFF};
   Input out;
   while (out.size() < size) {
     switch (rng() % 6) {
@@ -184,15 +183,38 @@ Input random_text(std::mt19937& rng, std::size_t size) {
 // Sequences that are wrong in every way the grammar forbids, and some that
 // are right only just.
 const std::vector<Input>& adversarial_pieces() {
-  static const std::vector<Input> pieces = {
-      {0x80}, {0xBF}, {0xC0, 0x80}, {0xC1, 0xBF}, {0xC2}, {0xC2, 0x41}, {0xC2, 0xC2},
-      {0xDF, 0xBF}, {0xE0, 0x80, 0x80}, {0xE0, 0x9F, 0xBF}, {0xE0, 0xA0, 0x80}, {0xE1, 0x80},
-      {0xED, 0x9F, 0xBF}, {0xED, 0xA0, 0x80}, {0xED, 0xBF, 0xBF}, {0xEF, 0xBF, 0xBF},
-      {0xF0, 0x80, 0x80, 0x80}, {0xF0, 0x8F, 0xBF, 0xBF}, {0xF0, 0x90, 0x80, 0x80},
-      {0xF0, 0x90, 0x80}, {0xF4, 0x8F, 0xBF, 0xBF}, {0xF4, 0x90, 0x80, 0x80},
-      {0xF5, 0x80, 0x80, 0x80}, {0xF7, 0xBF, 0xBF, 0xBF}, {0xF8, 0x88, 0x80, 0x80, 0x80},
-      {0xFE}, {0xFF}, {0xE2, 0x82, 0xAC, 0xAC}, {0xF0, 0x9F, 0x98, 0x80, 0x80},
-      {0xE2, 0x82, 0xF0, 0x9F}, {0xE2, 0x41, 0x41}, {0xF0, 0x9F, 0x41, 0x41}};
+  static const std::vector<Input> pieces = {{0x80},
+                                            {0xBF},
+                                            {0xC0, 0x80},
+                                            {0xC1, 0xBF},
+                                            {0xC2},
+                                            {0xC2, 0x41},
+                                            {0xC2, 0xC2},
+                                            {0xDF, 0xBF},
+                                            {0xE0, 0x80, 0x80},
+                                            {0xE0, 0x9F, 0xBF},
+                                            {0xE0, 0xA0, 0x80},
+                                            {0xE1, 0x80},
+                                            {0xED, 0x9F, 0xBF},
+                                            {0xED, 0xA0, 0x80},
+                                            {0xED, 0xBF, 0xBF},
+                                            {0xEF, 0xBF, 0xBF},
+                                            {0xF0, 0x80, 0x80, 0x80},
+                                            {0xF0, 0x8F, 0xBF, 0xBF},
+                                            {0xF0, 0x90, 0x80, 0x80},
+                                            {0xF0, 0x90, 0x80},
+                                            {0xF4, 0x8F, 0xBF, 0xBF},
+                                            {0xF4, 0x90, 0x80, 0x80},
+                                            {0xF5, 0x80, 0x80, 0x80},
+                                            {0xF7, 0xBF, 0xBF, 0xBF},
+                                            {0xF8, 0x88, 0x80, 0x80, 0x80},
+                                            {0xFE},
+                                            {0xFF},
+                                            {0xE2, 0x82, 0xAC, 0xAC},
+                                            {0xF0, 0x9F, 0x98, 0x80, 0x80},
+                                            {0xE2, 0x82, 0xF0, 0x9F},
+                                            {0xE2, 0x41, 0x41},
+                                            {0xF0, 0x9F, 0x41, 0x41}};
   return pieces;
 }
 
