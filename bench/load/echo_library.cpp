@@ -19,6 +19,7 @@
 
 #include "clock.hpp"
 #include "echo_report.hpp"
+#include "echo_timeline.hpp"
 #include "frames.hpp"
 #include "options.hpp"
 #include "process_stats.hpp"
@@ -29,7 +30,6 @@ namespace faye::load {
 namespace {
 
 constexpr int kMaxPendingHandshakes = 500;
-constexpr double kGraceSeconds = 3;
 
 struct Peer {
   std::shared_ptr<WebSocket> socket;
@@ -42,13 +42,12 @@ struct Peer {
   bool closed = false;
 };
 
-enum class Phase { warmup, measuring, closing };
 
 class LibraryEcho {
  public:
   explicit LibraryEcho(const EchoOptions& options)
       : options_(options), peers_(static_cast<std::size_t>(options.connections)),
-        payload_(make_payload(options.size, options.binary)), cpu_(options.server_pid) {
+        payload_(make_payload(options.size, options.binary)), timeline_(options, "echo (library)") {
     client_.tls.ca_file = options.ca_file;
     client_.tls.insecure = options.insecure;
     if (options.deflate) {
@@ -75,10 +74,9 @@ class LibraryEcho {
   WebSocket::Client::Options client_;
   std::vector<Peer> peers_;
   std::vector<std::uint8_t> payload_;
-  ServerCpuMeter cpu_;
   ProblemLog problems_;
 
-  Phase phase_ = Phase::warmup;
+  EchoTimeline timeline_;
   std::size_t next_ = 0;
   int pending_handshakes_ = 0;
   int live_ = 0;
@@ -88,7 +86,7 @@ class LibraryEcho {
 
 void LibraryEcho::start_more() {
   while (pending_handshakes_ < kMaxPendingHandshakes && next_ < peers_.size() &&
-         phase_ != Phase::closing) {
+         !timeline_.closing()) {
     const std::size_t index = next_++;
     Peer& peer = peers_[index];
     peer.sent_at = std::make_unique<std::uint64_t[]>(static_cast<std::size_t>(options_.in_flight));
@@ -129,7 +127,7 @@ void LibraryEcho::on_open(std::size_t index) {
   ++result_.connected;
   if (!peer.socket->extensions().empty()) result_.deflate_agreed = true;
   start_more();
-  if (phase_ == Phase::closing) {
+  if (timeline_.closing()) {
     peer.socket->close();
     return;
   }
@@ -151,10 +149,10 @@ void LibraryEcho::on_message(std::size_t index, const MessageEvent& event) {
   }
   ++total_messages_;
   const std::uint64_t sent_at = peer.sent_at[peer.ring_head];
-  if (sent_at != 0 && phase_ == Phase::measuring) result_.latency.record(now_ns() - sent_at);
+  if (sent_at != 0 && timeline_.measuring()) result_.latency.record(now_ns() - sent_at);
   peer.ring_head = peer.ring_head + 1 == static_cast<std::uint32_t>(options_.in_flight) ? 0 : peer.ring_head + 1;
   --peer.ring_count;
-  if (phase_ != Phase::closing) send(peer);
+  if (!timeline_.closing()) send(peer);
 }
 
 void LibraryEcho::fail(std::size_t index, const std::string& problem) {
@@ -170,7 +168,7 @@ void LibraryEcho::on_close(std::size_t index) {
   if (!peer.opened) {
     --pending_handshakes_;  // onerror has counted the failure
     start_more();
-  } else if (phase_ != Phase::closing && !peer.failed) {
+  } else if (!timeline_.closing() && !peer.failed) {
     ++result_.errors;
     problems_.report("connection " + std::to_string(index) + ": closed before the end of the run");
   }
@@ -179,46 +177,17 @@ void LibraryEcho::on_close(std::size_t index) {
 }
 
 int LibraryEcho::run() {
-  const std::uint64_t start = now_ns();
-  const std::uint64_t window_start = start + seconds_to_ns(options_.warmup);
-  const std::uint64_t window_end = window_start + seconds_to_ns(options_.duration);
-  const std::uint64_t deadline = window_end + seconds_to_ns(kGraceSeconds);
-  std::uint64_t measured_from = 0;
-  std::uint64_t messages_before = 0;
-  Progress progress;
-  std::uint64_t progress_messages = 0;
-
+  timeline_.start();
   start_more();
   for (;;) {
     loop_.run_for(std::chrono::milliseconds(50));
-    const std::uint64_t now = now_ns();
     const bool all_gone = live_ == 0 && next_ == peers_.size();
-    if (phase_ == Phase::warmup && now >= window_start) {
-      phase_ = Phase::measuring;
-      measured_from = now;
-      messages_before = total_messages_;
-      cpu_.start();
-    }
-    if (phase_ == Phase::measuring && (now >= window_end || all_gone)) {
-      cpu_.stop();
-      result_.duration_s = static_cast<double>(now - measured_from) / 1e9;
-      result_.messages = total_messages_ - messages_before;
-      result_.server_cpu_s = cpu_.seconds();
-      phase_ = Phase::closing;
+    const EchoTimeline::Step step = timeline_.tick(total_messages_, all_gone, live_ == 0, result_);
+    if (step == EchoTimeline::Step::stop) break;
+    if (step == EchoTimeline::Step::begin_closing) {
       for (Peer& peer : peers_) {
         if (peer.opened && !peer.closed) peer.socket->close();
       }
-    }
-    if (phase_ == Phase::warmup && all_gone) phase_ = Phase::closing;
-    if (phase_ == Phase::closing && (live_ == 0 || now >= deadline)) break;
-    if (progress.due(now)) {
-      char line[160];
-      std::snprintf(line, sizeof line, "echo (library): %.0f msgs/s, %d/%d connected, %llu errors%s",
-                    static_cast<double>(total_messages_ - progress_messages), result_.connected,
-                    options_.connections, static_cast<unsigned long long>(result_.errors),
-                    phase_ == Phase::warmup ? " (warming up)" : "");
-      progress.print(line);
-      progress_messages = total_messages_;
     }
   }
   // Stragglers past the deadline: no handler may run once we return.

@@ -18,6 +18,7 @@
 
 #include "clock.hpp"
 #include "echo_report.hpp"
+#include "echo_timeline.hpp"
 #include "frames.hpp"
 #include "options.hpp"
 #include "poller.hpp"
@@ -33,7 +34,6 @@ namespace {
 // Handshakes in progress at once: well under a server's accept backlog.
 constexpr int kMaxPendingHandshakes = 500;
 // After the measured window, how long connections get to close cleanly.
-constexpr double kGraceSeconds = 3;
 constexpr std::size_t kReadBufferSize = 256 * 1024;
 constexpr std::size_t kFrameRunBytes = 256 * 1024;
 
@@ -69,13 +69,12 @@ struct Session {
   State state = State::setup;
 };
 
-enum class Phase { warmup, measuring, closing };
 
 class RawEcho {
  public:
   RawEcho(const EchoOptions& options, const Target& target, SSL_CTX* tls)
       : options_(options), target_(target), tls_(tls), sessions_(options.connections),
-        buffer_(new std::uint8_t[kReadBufferSize]), cpu_(options.server_pid) {
+        buffer_(new std::uint8_t[kReadBufferSize]), timeline_(options, "echo") {
     std::random_device random;
     for (auto& byte : mask_) byte = static_cast<std::uint8_t>(random());
     payload_ = make_payload(options.size, options.binary);
@@ -112,7 +111,6 @@ class RawEcho {
   std::vector<Session> sessions_;
   std::unique_ptr<std::uint8_t[]> buffer_;
   Poller poller_;
-  ServerCpuMeter cpu_;
   ProblemLog problems_;
   std::array<std::uint8_t, 4> mask_{};
   std::vector<std::uint8_t> payload_;
@@ -120,7 +118,7 @@ class RawEcho {
   FrameRun plain_, deflated_;
   std::vector<std::uint8_t> close_frame_;
 
-  Phase phase_ = Phase::warmup;
+  EchoTimeline timeline_;
   std::size_t next_ = 0;  // the next session to start
   int pending_handshakes_ = 0;
   int live_ = 0;          // sessions not done
@@ -130,7 +128,7 @@ class RawEcho {
 
 void RawEcho::start_more() {
   while (pending_handshakes_ < kMaxPendingHandshakes && next_ < sessions_.size() &&
-         phase_ != Phase::closing) {
+         !timeline_.closing()) {
     const std::size_t index = next_++;
     Session& session = sessions_[index];
     session.sent_at = std::make_unique<std::uint64_t[]>(static_cast<std::size_t>(options_.in_flight));
@@ -174,7 +172,7 @@ void RawEcho::on_setup(std::size_t index) {
   start_more();
   session.frames = session.link.deflate() && options_.deflate ? &deflated_ : &plain_;
   if (session.link.deflate()) result_.deflate_agreed = true;
-  if (phase_ == Phase::closing) {
+  if (timeline_.closing()) {
     session.state = State::closing;
   } else {
     session.state = State::running;
@@ -254,7 +252,7 @@ void RawEcho::on_echoes(Session& session, std::uint32_t completed, std::uint64_t
   const auto capacity = static_cast<std::uint32_t>(options_.in_flight);
   completed = std::min(completed, session.ring_count);
   for (std::uint32_t i = 0; i < completed; ++i) {
-    if (phase_ == Phase::measuring) result_.latency.record(now - session.sent_at[session.ring_head]);
+    if (timeline_.measuring()) result_.latency.record(now - session.sent_at[session.ring_head]);
     session.ring_head = session.ring_head + 1 == capacity ? 0 : session.ring_head + 1;
   }
   session.ring_count -= completed;
@@ -336,46 +334,16 @@ void RawEcho::begin_closing() {
 }
 
 int RawEcho::run() {
-  const std::uint64_t start = now_ns();
-  const std::uint64_t window_start = start + seconds_to_ns(options_.warmup);
-  const std::uint64_t window_end = window_start + seconds_to_ns(options_.duration);
-  const std::uint64_t deadline = window_end + seconds_to_ns(kGraceSeconds);
-  std::uint64_t measured_from = 0;
-  std::uint64_t messages_before = 0;
-  Progress progress;
-  std::uint64_t progress_messages = 0;
-
+  timeline_.start();
   start_more();
   std::array<epoll_event, 512> events;
   for (;;) {
     const int ready = poller_.wait(events.data(), static_cast<int>(events.size()), 50);
     for (int i = 0; i < ready; ++i) on_event(events[i].data.u64, events[i].events);
-    const std::uint64_t now = now_ns();
-    if (phase_ == Phase::warmup && now >= window_start) {
-      phase_ = Phase::measuring;
-      measured_from = now;
-      messages_before = total_messages_;
-      cpu_.start();
-    }
-    if (phase_ == Phase::measuring && (now >= window_end || (live_ == 0 && next_ == sessions_.size()))) {
-      cpu_.stop();
-      result_.duration_s = static_cast<double>(now - measured_from) / 1e9;
-      result_.messages = total_messages_ - messages_before;
-      result_.server_cpu_s = cpu_.seconds();
-      phase_ = Phase::closing;
-      begin_closing();
-    }
-    if (phase_ == Phase::warmup && live_ == 0 && next_ == sessions_.size()) phase_ = Phase::closing;
-    if (phase_ == Phase::closing && (live_ == 0 || now >= deadline)) break;
-    if (progress.due(now)) {
-      char line[160];
-      std::snprintf(line, sizeof line, "echo: %.0f msgs/s, %d/%d connected, %llu errors%s",
-                    static_cast<double>(total_messages_ - progress_messages), result_.connected,
-                    options_.connections, static_cast<unsigned long long>(result_.errors),
-                    phase_ == Phase::warmup ? " (warming up)" : "");
-      progress.print(line);
-      progress_messages = total_messages_;
-    }
+    const bool all_gone = live_ == 0 && next_ == sessions_.size();
+    const EchoTimeline::Step step = timeline_.tick(total_messages_, all_gone, live_ == 0, result_);
+    if (step == EchoTimeline::Step::stop) break;
+    if (step == EchoTimeline::Step::begin_closing) begin_closing();
   }
   for (Session& session : sessions_) session.link.close();
   return finish_echo(options_, result_);

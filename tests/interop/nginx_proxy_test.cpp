@@ -39,6 +39,7 @@
 #include "integration/tls_certificates.hpp"
 #include "integration/ws_test_client.hpp"
 #include "interop/nginx_proxy.hpp"
+#include "interop/socket_events.hpp"
 
 namespace faye::test {
 namespace {
@@ -89,48 +90,6 @@ class FayeWsServe {
   std::uint16_t port_ = 0;
 };
 
-// ---- What one client socket reported ------------------------------------------------
-
-struct Recorder {
-  struct Message {
-    bool text;
-    std::string data;
-  };
-  bool opened = false;
-  std::vector<Message> messages;
-  std::vector<std::string> errors;
-  std::optional<CloseEvent> closed;
-  int calls_after_close = 0;
-
-  void watch(WebSocket& socket) {
-    socket.onopen = [this](const OpenEvent&) {
-      late();
-      opened = true;
-    };
-    socket.onmessage = [this](const MessageEvent& event) {
-      late();
-      messages.push_back({event.data.is_text(), event.data.to_string()});
-    };
-    socket.onerror = [this](const ErrorEvent& event) {
-      late();
-      errors.push_back(event.message);
-    };
-    socket.onclose = [this](const CloseEvent& event) {
-      late();
-      closed = event;
-    };
-  }
-  void late() {
-    if (closed) ++calls_after_close;
-  }
-  std::string describe() const {
-    std::string out = opened ? "opened" : "never opened";
-    out += ", " + std::to_string(messages.size()) + " messages";
-    for (const auto& error : errors) out += "\n  error: " + error;
-    if (closed) out += "\n  close: " + std::to_string(closed->code) + " '" + closed->reason + "'";
-    return out;
-  }
-};
 
 // A client socket on its own loop, with its events recorded.
 class Client {
@@ -165,7 +124,7 @@ class Client {
            done();
   }
 
-  Recorder events;
+  SocketEvents events;
 
  private:
   net::EventLoop loop_;  // first: outlives the socket bound to it
@@ -253,7 +212,7 @@ TEST_P(ProxiedWebSocket, CarriesTextBinaryLargeAndManyMessagesInOrder) {
   for (auto& byte : large) byte = static_cast<char>(random());
   std::string every_byte;
   for (int value = 0; value < 256; ++value) every_byte.push_back(static_cast<char>(value));
-  std::vector<Recorder::Message> sent{
+  std::vector<ReceivedMessage> sent{
       {true, "Hello through nginx"},
       {true, "h\xC3\xA9llo \xE2\x9C\x93 \xE2\x82\xAC \xF0\x9F\x98\x80"},  // 2-, 3- and 4-byte UTF-8
       {false, every_byte},

@@ -44,6 +44,7 @@
 #include "faye/websocket.hpp"
 #include "integration/python_peer.hpp"  // source_dir()
 #include "integration/ws_test_client.hpp"
+#include "interop/socket_events.hpp"
 
 namespace faye::test {
 namespace {
@@ -299,42 +300,6 @@ driver::ExtensionList extensions_if(bool deflate) {
 
 // ---- faye's client against node_ws_echo_server.js ---------------------------------------
 
-struct Events {
-  bool opened = false;
-  std::vector<std::pair<bool, std::string>> messages;  // text?, data
-  std::vector<std::string> errors;
-  std::optional<CloseEvent> closed;
-  int calls_after_close = 0;
-
-  void watch(WebSocket& socket) {
-    socket.onopen = [this](const OpenEvent&) {
-      late();
-      opened = true;
-    };
-    socket.onmessage = [this](const MessageEvent& event) {
-      late();
-      messages.emplace_back(event.data.is_text(), event.data.to_string());
-    };
-    socket.onerror = [this](const ErrorEvent& event) {
-      late();
-      errors.push_back(event.message);
-    };
-    socket.onclose = [this](const CloseEvent& event) {
-      late();
-      closed = event;
-    };
-  }
-  void late() {
-    if (closed) ++calls_after_close;
-  }
-  std::string describe() const {
-    std::string out = opened ? "opened" : "never opened";
-    out += ", " + std::to_string(messages.size()) + " messages";
-    for (const auto& error : errors) out += "\n  error: " + error;
-    if (closed) out += "\n  close: " + std::to_string(closed->code) + " '" + closed->reason + "'";
-    return out;
-  }
-};
 
 class ClientAgainstNodeWs : public ::testing::TestWithParam<Deflate> {
  protected:
@@ -372,7 +337,7 @@ class ClientAgainstNodeWs : public ::testing::TestWithParam<Deflate> {
   net::EventLoop loop_;  // first: outlives the socket bound to it
   std::unique_ptr<NodeEchoServer> server_;
   std::shared_ptr<WebSocket> socket_;
-  Events events_;
+  SocketEvents events_;
 };
 
 TEST_P(ClientAgainstNodeWs, EchoesTextAndBinaryOfManySizes) {
@@ -400,7 +365,7 @@ TEST_P(ClientAgainstNodeWs, NegotiatesPermessageDeflateExactlyWhenBothEnableIt) 
   }
   EXPECT_TRUE(socket_->send("extensions?"));
   ASSERT_TRUE(receives(1)) << events_.describe();
-  const std::string& report = events_.messages[0].second;
+  const std::string& report = events_.messages[0].data;
   EXPECT_THAT(report, HasSubstr(GetParam().negotiated() ? R"("extensions":"permessage-deflate")"
                                                         : R"("extensions":"")"))
       << report;

@@ -39,6 +39,7 @@
 #include "integration/pipe_process.hpp"
 #include "integration/python_peer.hpp"  // source_dir()
 #include "integration/ws_test_client.hpp"
+#include "interop/socket_events.hpp"
 
 namespace faye::test {
 namespace {
@@ -76,16 +77,7 @@ std::string interop_script(std::string_view name) {
 
 // ---- The scripted messages, the same as ruby_faye_client.rb's MESSAGES ----------------
 
-struct Message {
-  bool text;
-  std::string data;
-  bool operator==(const Message&) const = default;
-};
-
-void PrintTo(const Message& message, std::ostream* out) {
-  *out << (message.text ? "text of " : "binary of ") << message.data.size() << " bytes";
-  if (message.data.size() <= 64) *out << " \"" << message.data << '"';
-}
+using Message = ReceivedMessage;
 
 const std::string multi_byte_text =
     "h\xC3\xA9llo w\xC3\xB6rld \xE2\x9C\x93 \xE2\x82\xAC \xF0\x9F\x98\x80";
@@ -306,40 +298,6 @@ class RubyEchoServer {
   std::uint16_t port_ = 0;
 };
 
-struct ClientEvents {
-  bool opened = false;
-  std::vector<Message> messages;
-  std::vector<std::string> errors;
-  std::optional<CloseEvent> closed;
-  int calls_after_close = 0;
-
-  void watch(WebSocket& socket) {
-    socket.onopen = [this](const OpenEvent&) {
-      if (closed) ++calls_after_close;
-      opened = true;
-    };
-    socket.onmessage = [this](const MessageEvent& event) {
-      if (closed) ++calls_after_close;
-      messages.push_back({event.data.is_text(), event.data.to_string()});
-    };
-    socket.onerror = [this](const ErrorEvent& event) {
-      if (closed) ++calls_after_close;
-      errors.push_back(event.message);
-    };
-    socket.onclose = [this](const CloseEvent& event) {
-      if (closed) ++calls_after_close;
-      closed = event;
-    };
-  }
-
-  std::string describe() const {
-    std::string out = opened ? "opened" : "never opened";
-    out += ", " + std::to_string(messages.size()) + " messages";
-    for (const auto& error : errors) out += "\n  error: " + error;
-    if (closed) out += "\n  close: " + std::to_string(closed->code) + " '" + closed->reason + "'";
-    return out;
-  }
-};
 
 class RubyFayeServerAgainstClient : public ::testing::Test {
  protected:
@@ -381,7 +339,7 @@ class RubyFayeServerAgainstClient : public ::testing::Test {
   net::EventLoop loop_;  // first: outlives the socket bound to it
   std::unique_ptr<RubyEchoServer> server_;
   std::shared_ptr<WebSocket> socket_;
-  ClientEvents events_;
+  SocketEvents events_;
 };
 
 TEST_F(RubyFayeServerAgainstClient, EchoesTextMultiByteBinaryAndLargeMessagesByteExact) {
