@@ -5,10 +5,12 @@
 
 namespace faye {
 
-WebSocket::Core::Core(WebSocket& owner, net::EventLoop& loop, Options options)
+WebSocket::Core::Core(WebSocket& owner, net::EventLoop& loop, const Options& options)
     : owner_(owner),
       loop_(loop),
-      options_(std::move(options)),
+      ping_interval_(options.ping),
+      close_timeout_(options.close_timeout),
+      max_buffered_amount_(options.max_buffered_amount),
       ping_timer_(loop),
       close_timer_(loop) {}
 
@@ -23,7 +25,7 @@ void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection, std::s
   connection_ = std::move(connection);
   url = std::move(socket_url);
   connection_->set_handler(this);
-  connection_->set_write_buffer_limit(options_.max_buffered_amount);
+  connection_->set_write_buffer_limit(max_buffered_amount_);
   keep_alive_ = owner_.shared_from_this();
   // A server stopping gracefully says goodbye: RFC 6455 7.4.1, 1001.
   shutdown_token_ = net::on_shutdown(loop_, [this] {
@@ -37,11 +39,11 @@ void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection, std::s
   });
 }
 
-void WebSocket::Core::accept(const http::Request& request) {
-  driver::ServerOptions server_options{.protocols = options_.protocols,
-                                       .headers = options_.headers,
-                                       .max_length = options_.max_length,
-                                       .extensions = options_.extensions};
+void WebSocket::Core::accept(const http::Request& request, const Options& options) {
+  driver::ServerOptions server_options{.protocols = options.protocols,
+                                       .headers = options.headers,
+                                       .max_length = options.max_length,
+                                       .extensions = options.extensions};
   driver_ = driver::accept(request, *this, *this, server_options);
   hybi_ = dynamic_cast<driver::Hybi*>(driver_.get());
   version = std::string(driver_->version());
@@ -120,7 +122,7 @@ void WebSocket::Core::close(std::uint16_t code, std::string_view reason) {
   sync_state();
   if (!finished_ && driver_->ready_state() == ReadyState::closing) {
     // RFC 6455 7.1.1: don't wait forever for the peer's close frame.
-    close_timer_.start(options_.close_timeout, [this] {
+    close_timer_.start(close_timeout_, [this] {
       report_error(Error::close_timeout, "the peer did not answer the close frame in time");
       if (connection_) connection_->abort();
       finish(driver::close_code::abnormal, "", false);
@@ -185,7 +187,7 @@ void WebSocket::Core::on_closed(std::error_code error) {
   if (finished_) return;
   if (error == Error::write_buffer_full) {
     report_error(error, "the peer is not reading: more than " +
-                            std::to_string(options_.max_buffered_amount) +
+                            std::to_string(max_buffered_amount_) +
                             " bytes are waiting to be sent");
   } else if (error) {
     report_error(Error::connection_reset,
@@ -203,8 +205,8 @@ void WebSocket::Core::sync_state() {
 }
 
 void WebSocket::Core::schedule_ping() {
-  if (options_.ping.count() <= 0) return;
-  ping_timer_.start(options_.ping, [this] {
+  if (ping_interval_.count() <= 0) return;
+  ping_timer_.start(ping_interval_, [this] {
     if (state() != ReadyState::open) return;
     driver_->ping(as_bytes(std::to_string(++pings_sent_)));
     schedule_ping();

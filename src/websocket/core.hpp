@@ -24,14 +24,17 @@ class WebSocket::Core final : private driver::Handler,
                               private driver::Sink,
                               private net::Connection::Handler {
  public:
-  Core(WebSocket& owner, net::EventLoop& loop, Options options);
+  // Keeps only what the socket needs after the handshake (ping, close
+  // timeout, write cap): a copy of the whole options per connection would
+  // cost every idle socket its protocols, headers and extension list.
+  Core(WebSocket& owner, net::EventLoop& loop, const Options& options);
   ~Core() override;
 
   // Binds the socket to its transport and driver; begin() then runs on the
   // loop in a later turn, once the application has set its handlers.
   void attach(std::shared_ptr<net::Connection> connection, std::string url);
   // The server-side driver for `request` (draft-75, draft-76 or hybi).
-  void accept(const http::Request& request);
+  void accept(const http::Request& request, const Options& options);
   // Starts the handshake, feeds `early` bytes (read with the request head),
   // and starts (or resumes) reading.
   void begin(std::string early, bool connection_started);
@@ -53,7 +56,6 @@ class WebSocket::Core final : private driver::Handler,
   ReadyState state() const { return state_.load(std::memory_order_acquire); }
   std::size_t buffered_amount() const;
   net::EventLoop& loop() const { return loop_; }
-  const Options& options() const { return options_; }
 
   // Bytes of cross-thread sends posted to the loop but not yet written.
   std::atomic<std::size_t> in_flight{0};
@@ -86,7 +88,9 @@ class WebSocket::Core final : private driver::Handler,
 
   WebSocket& owner_;
   net::EventLoop& loop_;
-  Options options_;
+  std::chrono::milliseconds ping_interval_;
+  std::chrono::milliseconds close_timeout_;
+  std::size_t max_buffered_amount_;
   std::shared_ptr<net::Connector> connector_;
   std::shared_ptr<net::Connection> connection_;
   std::unique_ptr<driver::Driver> driver_;
