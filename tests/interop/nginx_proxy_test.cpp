@@ -91,52 +91,13 @@ class FayeWsServe {
 };
 
 
-// A client socket on its own loop, with its events recorded.
-class Client {
- public:
-  Client(const std::string& url, WebSocket::Client::Options options) {
-    socket_ = WebSocket::Client::connect(loop_, url, std::move(options));
-    events.watch(*socket_);
-  }
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
-  ~Client() {
-    if (!events.closed) {
-      socket_->close();
-      loop_.run_until([&] { return events.closed.has_value(); }, std::chrono::seconds(6));
-    }
-  }
-
-  WebSocket& socket() { return *socket_; }
-  bool opens() {
-    loop_.run_until([&] { return events.opened || events.closed; }, wait_limit);
-    return events.opened && !events.closed;
-  }
-  bool receives(std::size_t count) {
-    loop_.run_until([&] { return events.messages.size() >= count || events.closed; }, wait_limit);
-    return events.messages.size() >= count;
-  }
-  bool closes() {
-    return loop_.run_until([&] { return events.closed.has_value(); }, wait_limit);
-  }
-  bool runs_until(const std::function<bool()>& done) {
-    return loop_.run_until([&] { return done() || events.closed.has_value(); }, wait_limit) &&
-           done();
-  }
-
-  SocketEvents events;
-
- private:
-  net::EventLoop loop_;  // first: outlives the socket bound to it
-  std::shared_ptr<WebSocket> socket_;
-};
 
 // The close a client sees after sending the backend a text message one byte
 // longer than `max_length` (what the backend itself says, with or without a
 // proxy in between).
 CloseEvent close_for_too_long_message(const std::string& url, WebSocket::Client::Options options,
                                       std::size_t max_length) {
-  Client client(url, std::move(options));
+  RecordedClient client(url, std::move(options), wait_limit);
   if (!client.opens()) throw std::runtime_error("no connection: " + client.events.describe());
   client.socket().send(std::string(max_length + 1, 'x'));
   if (!client.closes()) throw std::runtime_error("no close: " + client.events.describe());
@@ -174,8 +135,9 @@ class ProxiedWebSocket : public ::testing::TestWithParam<Scheme> {
 
   // A client through the proxy, open; otherwise a failure that shows
   // nginx's error log.
-  std::unique_ptr<Client> connect(WebSocket::Client::Options options = {}) {
-    auto client = std::make_unique<Client>(proxy_->url(), client_options(std::move(options)));
+  std::unique_ptr<RecordedClient> connect(WebSocket::Client::Options options = {}) {
+    auto client = std::make_unique<RecordedClient>(proxy_->url(), client_options(std::move(options)),
+                                                   wait_limit);
     if (!client->opens()) {
       ADD_FAILURE() << "no connection through nginx: " << client->events.describe()
                     << "\nnginx error log:\n"

@@ -306,66 +306,52 @@ class ClientAgainstNodeWs : public ::testing::TestWithParam<Deflate> {
   void SetUp() override {
     ASSERT_TRUE(node_ws_installed());
     server_ = std::make_unique<NodeEchoServer>(GetParam().server);
-    socket_ = WebSocket::Client::connect(loop_, server_->url(),
-                                         {.extensions = extensions_if(GetParam().client)});
-    events_.watch(*socket_);
-    ASSERT_TRUE(loop_.run_until([&] { return events_.opened || events_.closed; }, node_wait_limit))
-        << events_.describe();
-    ASSERT_TRUE(events_.opened && !events_.closed) << events_.describe();
+    client_ = std::make_unique<RecordedClient>(
+        server_->url(), WebSocket::Client::Options{.extensions = extensions_if(GetParam().client)},
+        node_wait_limit);
+    ASSERT_TRUE(client_->opens()) << client_->events.describe();
   }
 
   void TearDown() override {
-    if (socket_) {
-      socket_->close();
-      loop_.run_until([&] { return events_.closed.has_value(); }, std::chrono::seconds(6));
-      loop_.run_for(std::chrono::milliseconds(20));
-      EXPECT_TRUE(events_.closed) << "the client never closed; " << events_.describe();
-      EXPECT_EQ(events_.calls_after_close, 0) << events_.describe();
-    }
+    if (!client_) return;
+    client_->close_and_settle();
+    EXPECT_TRUE(client_->events.closed) << "the client never closed; " << client_->events.describe();
+    EXPECT_EQ(client_->events.calls_after_close, 0) << client_->events.describe();
   }
 
-  bool receives(std::size_t count) {
-    return loop_.run_until(
-               [&] { return events_.messages.size() >= count || events_.closed.has_value(); },
-               node_wait_limit) &&
-           events_.messages.size() >= count;
-  }
-  bool closes() {
-    return loop_.run_until([&] { return events_.closed.has_value(); }, node_wait_limit);
-  }
+  bool receives(std::size_t count) { return client_->receives(count); }
+  bool closes() { return client_->closes(); }
 
-  net::EventLoop loop_;  // first: outlives the socket bound to it
   std::unique_ptr<NodeEchoServer> server_;
-  std::shared_ptr<WebSocket> socket_;
-  SocketEvents events_;
+  std::unique_ptr<RecordedClient> client_;
 };
 
 TEST_P(ClientAgainstNodeWs, EchoesTextAndBinaryOfManySizes) {
   const std::vector<TestMessage> sent = test_messages();
   for (const auto& message : sent) {
-    EXPECT_TRUE(message.text ? socket_->send(std::string_view(message.data))
-                             : socket_->send(as_bytes(message.data)))
+    EXPECT_TRUE(message.text ? client_->socket().send(std::string_view(message.data))
+                             : client_->socket().send(as_bytes(message.data)))
         << message.name;
   }
-  ASSERT_TRUE(receives(sent.size())) << events_.describe();
+  ASSERT_TRUE(receives(sent.size())) << client_->events.describe();
   for (std::size_t i = 0; i < sent.size(); ++i) {
-    const auto& [text, data] = events_.messages[i];
+    const auto& [text, data] = client_->events.messages[i];
     EXPECT_EQ(text, sent[i].text) << sent[i].name << " came back as the other type";
     EXPECT_EQ(data.size(), sent[i].data.size()) << sent[i].name;
     EXPECT_TRUE(data == sent[i].data) << sent[i].name << " came back altered";
   }
-  EXPECT_TRUE(events_.errors.empty()) << events_.describe();
+  EXPECT_TRUE(client_->events.errors.empty()) << client_->events.describe();
 }
 
 TEST_P(ClientAgainstNodeWs, NegotiatesPermessageDeflateExactlyWhenBothEnableIt) {
   if (GetParam().negotiated()) {
-    EXPECT_THAT(socket_->extensions(), StartsWith("permessage-deflate"));
+    EXPECT_THAT(client_->socket().extensions(), StartsWith("permessage-deflate"));
   } else {
-    EXPECT_EQ(socket_->extensions(), "");
+    EXPECT_EQ(client_->socket().extensions(), "");
   }
-  EXPECT_TRUE(socket_->send("extensions?"));
-  ASSERT_TRUE(receives(1)) << events_.describe();
-  const std::string& report = events_.messages[0].data;
+  EXPECT_TRUE(client_->socket().send("extensions?"));
+  ASSERT_TRUE(receives(1)) << client_->events.describe();
+  const std::string& report = client_->events.messages[0].data;
   EXPECT_THAT(report, HasSubstr(GetParam().negotiated() ? R"("extensions":"permessage-deflate")"
                                                         : R"("extensions":"")"))
       << report;
@@ -375,33 +361,33 @@ TEST_P(ClientAgainstNodeWs, NegotiatesPermessageDeflateExactlyWhenBothEnableIt) 
     EXPECT_THAT(report, HasSubstr(R"("offered":"")")) << report;
   }
   // What node answered is what the client reports.
-  EXPECT_THAT(report, HasSubstr(R"("accepted":")" + socket_->extensions() + "\"")) << report;
+  EXPECT_THAT(report, HasSubstr(R"("accepted":")" + client_->socket().extensions() + "\"")) << report;
 }
 
 TEST_P(ClientAgainstNodeWs, PingCallsOnPong) {
   int pongs = 0;
-  EXPECT_TRUE(socket_->ping("ping from faye", [&] { ++pongs; }));
-  EXPECT_TRUE(loop_.run_until([&] { return pongs == 1 || events_.closed; }, node_wait_limit));
-  EXPECT_EQ(pongs, 1) << events_.describe();
+  EXPECT_TRUE(client_->socket().ping("ping from faye", [&] { ++pongs; }));
+  EXPECT_TRUE(client_->loop().run_until([&] { return pongs == 1 || client_->events.closed; }, node_wait_limit));
+  EXPECT_EQ(pongs, 1) << client_->events.describe();
 }
 
 TEST_P(ClientAgainstNodeWs, ClientClosesWithCodeAndReason) {
-  socket_->close(4001, "bye");
-  ASSERT_TRUE(closes()) << events_.describe();
-  EXPECT_EQ(events_.closed->code, 4001);
-  EXPECT_EQ(events_.closed->reason, "bye");
-  EXPECT_TRUE(events_.closed->was_clean);
-  EXPECT_TRUE(events_.errors.empty()) << events_.describe();
+  client_->socket().close(4001, "bye");
+  ASSERT_TRUE(closes()) << client_->events.describe();
+  EXPECT_EQ(client_->events.closed->code, 4001);
+  EXPECT_EQ(client_->events.closed->reason, "bye");
+  EXPECT_TRUE(client_->events.closed->was_clean);
+  EXPECT_TRUE(client_->events.errors.empty()) << client_->events.describe();
   EXPECT_EQ(server_->read_line(), "closed 4001 bye");
 }
 
 TEST_P(ClientAgainstNodeWs, ServerClosesWithCodeAndReason) {
-  EXPECT_TRUE(socket_->send("close 4002 node says bye"));
-  ASSERT_TRUE(closes()) << events_.describe();
-  EXPECT_EQ(events_.closed->code, 4002);
-  EXPECT_EQ(events_.closed->reason, "node says bye");
-  EXPECT_TRUE(events_.closed->was_clean);
-  EXPECT_TRUE(events_.errors.empty()) << events_.describe();
+  EXPECT_TRUE(client_->socket().send("close 4002 node says bye"));
+  ASSERT_TRUE(closes()) << client_->events.describe();
+  EXPECT_EQ(client_->events.closed->code, 4002);
+  EXPECT_EQ(client_->events.closed->reason, "node says bye");
+  EXPECT_TRUE(client_->events.closed->was_clean);
+  EXPECT_TRUE(client_->events.errors.empty()) << client_->events.describe();
   EXPECT_EQ(server_->read_line(), "closed 4002 node says bye");
 }
 

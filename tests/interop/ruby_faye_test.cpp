@@ -308,60 +308,45 @@ class RubyFayeServerAgainstClient : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (!socket_) return;
-    socket_->close();
-    loop_.run_until([&] { return events_.closed.has_value(); }, std::chrono::seconds(6));
-    loop_.run_for(std::chrono::milliseconds(20));
-    EXPECT_TRUE(events_.closed) << "the client never closed; " << events_.describe();
-    EXPECT_EQ(events_.calls_after_close, 0) << events_.describe();
+    if (!client_) return;
+    client_->close_and_settle();
+    EXPECT_TRUE(client_->events.closed) << "the client never closed; " << client_->events.describe();
+    EXPECT_EQ(client_->events.calls_after_close, 0) << client_->events.describe();
   }
 
   void connect(ClientOptions options) {
-    events_ = {};
-    socket_ = WebSocket::Client::connect(loop_, server_->url(), std::move(options));
-    events_.watch(*socket_);
-    ASSERT_TRUE(loop_.run_until([&] { return events_.opened || events_.closed; }, ruby_wait_limit))
-        << events_.describe();
-    ASSERT_TRUE(events_.opened && !events_.closed) << events_.describe();
+    client_ = std::make_unique<RecordedClient>(server_->url(), std::move(options), ruby_wait_limit);
+    ASSERT_TRUE(client_->opens()) << client_->events.describe();
     EXPECT_EQ(server_->read_line(), "open hybi-13");
   }
 
-  bool receives(std::size_t count) {
-    return loop_.run_until(
-               [&] { return events_.messages.size() >= count || events_.closed.has_value(); },
-               ruby_wait_limit) &&
-           events_.messages.size() >= count;
-  }
-  bool closes() {
-    return loop_.run_until([&] { return events_.closed.has_value(); }, ruby_wait_limit);
-  }
+  bool receives(std::size_t count) { return client_->receives(count); }
+  bool closes() { return client_->closes(); }
 
-  net::EventLoop loop_;  // first: outlives the socket bound to it
   std::unique_ptr<RubyEchoServer> server_;
-  std::shared_ptr<WebSocket> socket_;
-  SocketEvents events_;
+  std::unique_ptr<RecordedClient> client_;
 };
 
 TEST_F(RubyFayeServerAgainstClient, EchoesTextMultiByteBinaryAndLargeMessagesByteExact) {
   const std::vector<Message> sent = scripted_messages();
   for (const Message& message : sent) {
-    EXPECT_TRUE(message.text ? socket_->send(std::string_view(message.data))
-                             : socket_->send(as_bytes(message.data)));
+    EXPECT_TRUE(message.text ? client_->socket().send(std::string_view(message.data))
+                             : client_->socket().send(as_bytes(message.data)));
   }
-  ASSERT_TRUE(receives(sent.size())) << events_.describe();
-  EXPECT_THAT(events_.messages, ElementsAreArray(sent));
-  EXPECT_TRUE(events_.errors.empty()) << events_.describe();
+  ASSERT_TRUE(receives(sent.size())) << client_->events.describe();
+  EXPECT_THAT(client_->events.messages, ElementsAreArray(sent));
+  EXPECT_TRUE(client_->events.errors.empty()) << client_->events.describe();
 }
 
 TEST_F(RubyFayeServerAgainstClient, PingsGetPongsBothWays) {
   int pongs = 0;
-  EXPECT_TRUE(socket_->ping("ping from faye", [&] { ++pongs; }));
-  EXPECT_TRUE(loop_.run_until([&] { return pongs == 1 || events_.closed; }, ruby_wait_limit));
-  EXPECT_EQ(pongs, 1) << events_.describe();
+  EXPECT_TRUE(client_->socket().ping("ping from faye", [&] { ++pongs; }));
+  EXPECT_TRUE(client_->loop().run_until([&] { return pongs == 1 || client_->events.closed; }, ruby_wait_limit));
+  EXPECT_EQ(pongs, 1) << client_->events.describe();
 
   // Ruby pings us; our client answers by itself (so its loop must run while
   // we wait for Ruby to report the pong) and Ruby's callback fires.
-  EXPECT_TRUE(socket_->send("ping from ruby"));
+  EXPECT_TRUE(client_->socket().send("ping from ruby"));
   std::string line;
   bool line_read = false;  // set on the loop's thread, which it wakes
   std::thread reader([&] {
@@ -370,44 +355,44 @@ TEST_F(RubyFayeServerAgainstClient, PingsGetPongsBothWays) {
     } catch (const std::exception& error) {
       line = error.what();
     }
-    loop_.post([&] { line_read = true; });
+    client_->loop().post([&] { line_read = true; });
   });
-  loop_.run_until([&] { return line_read || events_.closed; }, ruby_wait_limit);
+  client_->loop().run_until([&] { return line_read || client_->events.closed; }, ruby_wait_limit);
   reader.join();
   EXPECT_EQ(line, "pong from ruby");
-  EXPECT_TRUE(events_.messages.empty()) << "a command was echoed; " << events_.describe();
+  EXPECT_TRUE(client_->events.messages.empty()) << "a command was echoed; " << client_->events.describe();
 }
 
 TEST_F(RubyFayeServerAgainstClient, ClientClosesWithCodeAndReason) {
-  socket_->close(4001, "bye");
-  ASSERT_TRUE(closes()) << events_.describe();
-  EXPECT_EQ(events_.closed->code, 4001);
-  EXPECT_EQ(events_.closed->reason, "bye");
-  EXPECT_TRUE(events_.closed->was_clean);
-  EXPECT_TRUE(events_.errors.empty()) << events_.describe();
+  client_->socket().close(4001, "bye");
+  ASSERT_TRUE(closes()) << client_->events.describe();
+  EXPECT_EQ(client_->events.closed->code, 4001);
+  EXPECT_EQ(client_->events.closed->reason, "bye");
+  EXPECT_TRUE(client_->events.closed->was_clean);
+  EXPECT_TRUE(client_->events.errors.empty()) << client_->events.describe();
   EXPECT_EQ(server_->read_line(), "close 4001 bye");
 }
 
 TEST_F(RubyFayeServerAgainstClient, ServerClosesWithCodeAndReason) {
-  EXPECT_TRUE(socket_->send("close 4002 ruby says bye"));
-  ASSERT_TRUE(closes()) << events_.describe();
-  EXPECT_EQ(events_.closed->code, 4002);
-  EXPECT_EQ(events_.closed->reason, "ruby says bye");
-  EXPECT_TRUE(events_.closed->was_clean);
-  EXPECT_TRUE(events_.errors.empty()) << events_.describe();
+  EXPECT_TRUE(client_->socket().send("close 4002 ruby says bye"));
+  ASSERT_TRUE(closes()) << client_->events.describe();
+  EXPECT_EQ(client_->events.closed->code, 4002);
+  EXPECT_EQ(client_->events.closed->reason, "ruby says bye");
+  EXPECT_TRUE(client_->events.closed->was_clean);
+  EXPECT_TRUE(client_->events.errors.empty()) << client_->events.describe();
   EXPECT_EQ(server_->read_line(), "close 4002 ruby says bye");
 }
 
 TEST_F(RubyFayeServerAgainstClient, OfferingPermessageDeflateFallsBackToPlainFrames) {
-  socket_->close();
-  ASSERT_TRUE(closes()) << events_.describe();
+  client_->socket().close();
+  ASSERT_TRUE(closes()) << client_->events.describe();
   EXPECT_EQ(server_->read_line(), "close 1000");
 
   connect({.extensions = permessage_deflate()});
-  EXPECT_EQ(socket_->extensions(), "");
-  EXPECT_TRUE(socket_->send(std::string_view(multi_byte_text)));
-  ASSERT_TRUE(receives(1)) << events_.describe();
-  EXPECT_EQ(events_.messages[0], (Message{true, multi_byte_text}));
+  EXPECT_EQ(client_->socket().extensions(), "");
+  EXPECT_TRUE(client_->socket().send(std::string_view(multi_byte_text)));
+  ASSERT_TRUE(receives(1)) << client_->events.describe();
+  EXPECT_EQ(client_->events.messages[0], (Message{true, multi_byte_text}));
 }
 
 // ---- Hand-written hixie clients against ruby_faye_echo_server.rb -----------------------

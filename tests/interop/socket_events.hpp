@@ -3,12 +3,18 @@
 // that fired after onclose (none may).
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "faye/events.hpp"
+#include "faye/net/event_loop.hpp"
 #include "faye/websocket.hpp"
 
 namespace faye::test {
@@ -62,6 +68,57 @@ struct SocketEvents {
   void late() {
     if (closed) ++calls_after_close;
   }
+};
+
+// A client socket on its own loop, with its events recorded; every wait is
+// bounded by `wait_limit` and also ends when the socket closes.
+class RecordedClient {
+ public:
+  RecordedClient(const std::string& url, WebSocket::Client::Options options,
+                 std::chrono::milliseconds wait_limit)
+      : wait_limit_(wait_limit) {
+    socket_ = WebSocket::Client::connect(loop_, url, std::move(options));
+    events.watch(*socket_);
+  }
+  RecordedClient(const RecordedClient&) = delete;
+  RecordedClient& operator=(const RecordedClient&) = delete;
+  ~RecordedClient() {
+    if (!events.closed) {
+      socket_->close();
+      loop_.run_until([&] { return events.closed.has_value(); }, std::chrono::seconds(6));
+    }
+  }
+
+  WebSocket& socket() { return *socket_; }
+  net::EventLoop& loop() { return loop_; }
+  bool opens() {
+    loop_.run_until([&] { return events.opened || events.closed; }, wait_limit_);
+    return events.opened && !events.closed;
+  }
+  bool receives(std::size_t count) {
+    return runs_until([&] { return events.messages.size() >= count; });
+  }
+  bool closes() {
+    return loop_.run_until([&] { return events.closed.has_value(); }, wait_limit_);
+  }
+  bool runs_until(const std::function<bool()>& done) {
+    return loop_.run_until([&] { return done() || events.closed.has_value(); }, wait_limit_) &&
+           done();
+  }
+  // Closes (if still open) and runs the loop a moment longer, so that an
+  // event fired after onclose would be counted in events.calls_after_close.
+  void close_and_settle() {
+    socket_->close();
+    loop_.run_until([&] { return events.closed.has_value(); }, std::chrono::seconds(6));
+    loop_.run_for(std::chrono::milliseconds(20));
+  }
+
+  SocketEvents events;
+
+ private:
+  std::chrono::milliseconds wait_limit_;
+  net::EventLoop loop_;  // before the socket: outlives it
+  std::shared_ptr<WebSocket> socket_;
 };
 
 }  // namespace faye::test
