@@ -42,6 +42,7 @@
 #include "faye/http/server.hpp"
 #include "faye/net/event_loop.hpp"
 #include "faye/websocket.hpp"
+#include "integration/pipe_process.hpp"
 #include "integration/python_peer.hpp"  // source_dir()
 #include "integration/ws_test_client.hpp"
 #include "interop/socket_events.hpp"
@@ -187,89 +188,6 @@ class NodeEchoServer {
  private:
   std::unique_ptr<ChildProcess> process_;  // killed by PID when destroyed
   std::uint16_t port_ = 0;
-};
-
-// A child whose stdout and stderr share one pipe, read to its end; its exit
-// status is kept. The destructor ends it by PID (SIGTERM, then SIGKILL) and
-// reaps it.
-class NodeProcess {
- public:
-  explicit NodeProcess(const std::vector<std::string>& argv) {
-    int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) fail_errno("pipe2");
-    output_fd_ = pipe_fds[0];
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    const int error = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(pipe_fds[1]);
-    if (error != 0) {
-      ::close(output_fd_);
-      throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(error));
-    }
-  }
-  NodeProcess(const NodeProcess&) = delete;
-  NodeProcess& operator=(const NodeProcess&) = delete;
-
-  ~NodeProcess() {
-    if (!exited()) {
-      ::kill(pid_, SIGTERM);
-      const auto deadline = Clock::now() + 2s;
-      while (!exited() && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
-      if (!exited()) ::kill(pid_, SIGKILL);
-    }
-    if (!reaped_) ::waitpid(pid_, &status_, 0);
-    ::close(output_fd_);
-  }
-
-  // Waits until it has exited (true) or `timeout` has passed (false),
-  // collecting what it writes meanwhile.
-  bool wait(std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (!output_done_ && Clock::now() < deadline) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      pollfd entry{output_fd_, POLLIN, 0};
-      const int ready = ::poll(&entry, 1, static_cast<int>(std::max<long>(left.count(), 1)));
-      if (ready < 0 && errno != EINTR) fail_errno("poll");
-      if (ready <= 0) continue;
-      char chunk[4096];
-      const ssize_t got = ::read(output_fd_, chunk, sizeof chunk);
-      if (got > 0) output_.append(chunk, static_cast<std::size_t>(got));
-      if (got == 0) output_done_ = true;
-      if (got < 0 && errno != EINTR) fail_errno("read from child");
-    }
-    while (!exited() && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
-    return exited();
-  }
-
-  // After wait() returned true: the exit code, or -signal when killed.
-  int exit_code() const {
-    if (WIFEXITED(status_)) return WEXITSTATUS(status_);
-    if (WIFSIGNALED(status_)) return -WTERMSIG(status_);
-    return -1000;
-  }
-  const std::string& output() const { return output_; }
-
- private:
-  bool exited() {
-    if (reaped_) return true;
-    if (::waitpid(pid_, &status_, WNOHANG) == 0) return false;
-    reaped_ = true;
-    return true;
-  }
-
-  pid_t pid_ = -1;
-  int output_fd_ = -1;
-  int status_ = 0;
-  bool reaped_ = false;
-  bool output_done_ = false;
-  std::string output_;
 };
 
 // ---- Parameters: which sides offer / accept permessage-deflate -------------------------
@@ -461,14 +379,17 @@ TEST_P(NodeWsClientAgainstServer, EchoesPingsAndCloses) {
   EchoServer server(GetParam().server);
   const std::filesystem::path script = interop_dir() / "node_ws_client.js";
   ASSERT_TRUE(std::filesystem::exists(script)) << script;
-  NodeProcess client({node_binary().string(), script.string(), server.url(), "--deflate",
+  PipeProcess client({node_binary().string(), script.string(), server.url(), "--deflate",
                       GetParam().client ? "on" : "off"});
-  // The script gives up after 20 s by itself.
-  ASSERT_TRUE(client.wait(std::chrono::milliseconds(30'000)))
-      << "node_ws_client.js did not exit; it said:\n"
-      << client.output();
-  EXPECT_EQ(client.exit_code(), 0) << "node_ws_client.js said:\n" << client.output();
-  const std::string& output = client.output();
+  // The script gives up after 20 s by itself; its stderr goes to the test log.
+  std::string output;
+  while (!client.reads_eof(std::chrono::milliseconds(30'000))) {
+    output += client.read_line(std::chrono::milliseconds(30'000)) + '\n';
+  }
+  const std::optional<int> status = client.wait_exit(std::chrono::milliseconds(10'000));
+  ASSERT_TRUE(status.has_value()) << "node_ws_client.js did not exit; it said:\n" << output;
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+      << "wait status " << *status << "; node_ws_client.js said:\n" << output;
   EXPECT_THAT(output, ::testing::EndsWith("ok\n")) << output;
   if (GetParam().negotiated()) {
     EXPECT_THAT(output, HasSubstr("extensions: permessage-deflate")) << output;
