@@ -8,10 +8,7 @@
 // missing node or node_modules/ws FAILS the tests (run scripts/deps): they
 // are not optional. Every peer listens or connects on 127.0.0.1 with a port
 // from the OS, every wait is bounded, and every child is ended by its PID.
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
