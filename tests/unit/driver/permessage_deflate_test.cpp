@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <iostream>
+#include <random>
 #include <stdexcept>
 
 #include "driver_pair.hpp"
@@ -623,6 +624,20 @@ TEST(DeflateBomb, CompressedBytesAreBoundedByMaxLength) {
   ASSERT_TRUE(pair.client->text(noise + noise));
   pair.to_server();
   EXPECT_EQ(pair.server_events.close_code, 1009);
+}
+
+// Deflate expands incompressible data a little (Chromium sends 1000 random
+// bytes as 1005): a message within max_length is accepted although its
+// compressed form is longer; the limit is on the inflated size.
+TEST(DeflateBomb, IncompressibleMessageAtMaxLengthIsAccepted) {
+  DriverPair pair({.extensions = {deflate()}}, {.max_length = 1000, .extensions = {deflate()}});
+  std::mt19937 generator(1005);
+  std::string noise(1000, '\0');
+  for (char& c : noise) c = static_cast<char>(generator());
+  ASSERT_TRUE(pair.client->binary(as_bytes(noise)));
+  pair.to_server();
+  EXPECT_EQ(pair.server->ready_state(), ReadyState::open);
+  EXPECT_EQ(pair.server_events.messages, std::vector<std::string>{noise});
 }
 
 // ---- Memory per connection ------------------------------------------------------
