@@ -108,14 +108,7 @@ void ConnectRun::start(std::size_t index) {
 }
 
 bool ConnectRun::write_close(Slot& slot) {
-  while (slot.close_written < close_frame_.size()) {
-    const long wrote = slot.link->stream().write(close_frame_.data() + slot.close_written,
-                                                 close_frame_.size() - slot.close_written);
-    if (wrote == Stream::kWouldBlock) return true;
-    if (wrote == Stream::kClosed) return false;
-    slot.close_written = static_cast<std::uint8_t>(slot.close_written + wrote);
-  }
-  return true;
+  return slot.link->stream().write_rest(close_frame_, slot.close_written);
 }
 
 // Ends the attempt in `index` (an error if `problem` isn't empty) and starts the next.

@@ -279,14 +279,8 @@ bool RawEcho::flush(Session& session) {
     session.out_pending -= static_cast<std::uint64_t>(wrote);
     session.out_phase = (session.out_phase + static_cast<std::size_t>(wrote)) % run.frame_size;
   }
-  while (session.state == State::closing && session.close_written < close_frame_.size()) {
-    const long wrote = stream.write(close_frame_.data() + session.close_written,
-                                    close_frame_.size() - session.close_written);
-    if (wrote == Stream::kWouldBlock) return true;
-    if (wrote == Stream::kClosed) return false;
-    session.close_written = static_cast<std::uint8_t>(session.close_written + wrote);
-  }
-  return true;
+  if (session.state != State::closing) return true;
+  return stream.write_rest(close_frame_, session.close_written);
 }
 
 void RawEcho::update_events(std::size_t index) {

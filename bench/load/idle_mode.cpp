@@ -98,14 +98,7 @@ void IdleRun::start_more() {
 }
 
 bool IdleRun::write_close(Idle& idle) {
-  while (idle.close_written < close_frame_.size()) {
-    const long wrote = idle.link.stream().write(close_frame_.data() + idle.close_written,
-                                                close_frame_.size() - idle.close_written);
-    if (wrote == Stream::kWouldBlock) return true;
-    if (wrote == Stream::kClosed) return false;
-    idle.close_written = static_cast<std::uint8_t>(idle.close_written + wrote);
-  }
-  return true;
+  return idle.link.stream().write_rest(close_frame_, idle.close_written);
 }
 
 void IdleRun::end(std::size_t index, const std::string& problem) {

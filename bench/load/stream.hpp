@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <openssl/ssl.h>
 
@@ -44,6 +45,18 @@ class Stream {
   // Bytes moved (> 0), kWouldBlock or kClosed.
   long read(std::uint8_t* data, std::size_t size);
   long write(const std::uint8_t* data, std::size_t size);
+  // Writes what is left of `bytes` after the first `written` (advanced as it
+  // goes) until done or the socket would block; false when the stream is closed.
+  template <class Count>
+  bool write_rest(const std::vector<std::uint8_t>& bytes, Count& written) {
+    while (written < bytes.size()) {
+      const long wrote = write(bytes.data() + written, bytes.size() - written);
+      if (wrote == kWouldBlock) return true;
+      if (wrote == kClosed) return false;
+      written = static_cast<Count>(written + static_cast<std::size_t>(wrote));
+    }
+    return true;
+  }
   // TLS may hold decrypted bytes that the socket no longer signals.
   bool has_buffered_input() const { return ssl_ != nullptr && SSL_pending(ssl_) > 0; }
   // TLS needs the socket writable to make progress (a read may need a write).
