@@ -26,11 +26,13 @@
 #include "faye/http/server.hpp"
 #include "faye/websocket.hpp"
 #include "integration/pipe_process.hpp"
+#include "integration/refused_port.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using faye::test::PipeProcess;
+using faye::test::RefusedPort;
 
 #ifdef FAYE_WS_BIN
 constexpr const char* faye_ws_binary = FAYE_WS_BIN;
@@ -238,20 +240,10 @@ TEST_F(AutobahnToolTest, NoDeflateAndACaseRange) {
 }
 
 TEST_F(AutobahnToolTest, UnreachableServerExitsWithOne) {
-  // A bound socket that does not listen: connecting to its port is refused,
-  // and no other process can take the port while the test holds it.
-  const int holder = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(holder, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(::getsockname(holder, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  const std::string url = "ws://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+  const RefusedPort refused;
+  const std::string url = "ws://127.0.0.1:" + std::to_string(refused.port());
 
   auto [lines, status] = run_tool({"--url", url, "--agent", "test"});
-  ::close(holder);
   EXPECT_EQ(status, 1);
   ASSERT_FALSE(lines.empty());
   EXPECT_TRUE(lines.front().starts_with("cannot get the case count")) << lines.front();

@@ -19,11 +19,13 @@
 #include <vector>
 
 #include "integration/pipe_process.hpp"
+#include "integration/refused_port.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using faye::test::PipeProcess;
+using faye::test::RefusedPort;
 
 #ifdef FAYE_WS_BIN
 constexpr const char* faye_ws_binary = FAYE_WS_BIN;
@@ -175,17 +177,8 @@ TEST_F(ConnectTest, ServerGoingAwayEndsTheClientWhileStdinIsOpen) {
 }
 
 TEST_F(ConnectTest, RefusedConnectionPrintsAnErrorAndExitsWithOne) {
-  // A bound socket that does not listen: connecting to its port is refused,
-  // and no other process can take the port while the test holds it.
-  const int holder = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(holder, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(::getsockname(holder, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  const std::string url = "ws://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/";
+  const RefusedPort refused;
+  const std::string url = "ws://127.0.0.1:" + std::to_string(refused.port()) + "/";
 
   auto client = start_connect(url);
   const std::string error = client->read_line();
@@ -193,7 +186,6 @@ TEST_F(ConnectTest, RefusedConnectionPrintsAnErrorAndExitsWithOne) {
   EXPECT_GT(error.size(), std::string("error: ").size());
   EXPECT_EQ(client->read_line(), "close 1006 (not clean)");
   EXPECT_EQ(exit_status(client->wait_exit()), 1);
-  ::close(holder);
 }
 
 TEST_F(ConnectTest, MalformedUrlExitsWithOne) {
