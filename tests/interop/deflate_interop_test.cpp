@@ -1,7 +1,7 @@
 // permessage-deflate (RFC 7692) against a real peer, Python's `websockets`
 // 10.4, which compresses by default on both sides:
 //  - faye's client (ClientOptions.extensions) against
-//    tests/interop/python_deflate_echo_server.py;
+//    tests/interop/python_echo_server.py --deflate;
 //  - tests/interop/python_deflate_client.py against faye::http::Server +
 //    WebSocket::accept with WebSocketOptions.extensions.
 // Both peers run as children of the test, on ports from the OS, on loopback;
@@ -81,16 +81,16 @@ std::shared_ptr<driver::PermessageDeflate> deflate(driver::DeflateOptions option
 
 // ---- (a) faye's client against Python's server ------------------------------
 
-// tests/interop/python_deflate_echo_server.py as a child: "listening on PORT",
+// tests/interop/python_echo_server.py --deflate as a child: "listening on PORT",
 // then per connection "extensions: VALUE" and "closed CODE REASON".
 class PythonDeflateServer {
  public:
   PythonDeflateServer()
-      : process_({python_interpreter, interop_script("python_deflate_echo_server.py").string(),
-                  "--port", "0"}) {
+      : process_({python_interpreter, interop_script("python_echo_server.py").string(),
+                  "--port", "0", "--deflate"}) {
     const std::string line = process_.read_line();
     if (!line.starts_with("listening on ")) {
-      throw std::runtime_error("python_deflate_echo_server.py said '" + line + "'");
+      throw std::runtime_error("python_echo_server.py --deflate said '" + line + "'");
     }
     port_ = static_cast<std::uint16_t>(std::stoi(line.substr(13)));
   }
