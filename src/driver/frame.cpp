@@ -23,6 +23,36 @@ void mask_in_place(MutableBytes data, const MaskKey& key, std::uint64_t offset) 
   mask_copy(data.data(), data.data(), data.size(), key, offset);
 }
 
+bool unmask_is_ascii(MutableBytes data, const MaskKey& key) {
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
+  std::uint8_t* p = data.data();
+  const std::size_t size = data.size();
+  const std::uint64_t k = word_key(key, 0);
+  std::uint64_t seen = 0;  // the OR of every unmasked byte
+  std::size_t i = 0;
+  for (; i + 32 <= size; i += 32) {
+    std::uint64_t w[4];
+    std::memcpy(w, p + i, 32);
+    for (std::uint64_t& word : w) {
+      word ^= k;
+      seen |= word;
+    }
+    std::memcpy(p + i, w, 32);
+  }
+  for (; i + 8 <= size; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    w ^= k;
+    seen |= w;
+    std::memcpy(p + i, &w, 8);
+  }
+  for (; i < size; ++i) {
+    p[i] ^= key[i & 3];
+    seen |= p[i];
+  }
+  return (seen & kHighBits) == 0;
+}
+
 void mask_copy(std::uint8_t* dst, const std::uint8_t* src, std::size_t size, const MaskKey& key,
                std::uint64_t offset) {
   std::size_t i = 0;

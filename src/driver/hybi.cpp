@@ -142,6 +142,7 @@ void Hybi::parse_frames(MutableBytes data) {
   const std::size_t size = data.size();
   while (pos < size && state_ != ReadyState::closed) {
     if (stage_ == Stage::header) {
+      if (header_size_ == 0 && take_whole_message(data, pos)) continue;
       const std::uint8_t* header = nullptr;
       const std::size_t whole_header =
           header_size_ == 0 && size - pos >= 2 ? header_size(data[pos], data[pos + 1]) : 0;
@@ -176,6 +177,60 @@ void Hybi::parse_frames(MutableBytes data) {
     frame_received_ += n;
     if (!on_payload(chunk, whole_frame)) return;
   }
+}
+
+// The frame nearly every message is: final, text or binary, no RSV bits,
+// masked as the role requires, at most 65535 bytes that max_length allows,
+// no fragmented message in progress, and all of it in this read. It goes
+// from header to on_message in one pass, without the parser's state (the
+// general path below would accept it exactly the same way). False, having
+// done nothing, for any other frame.
+bool Hybi::take_whole_message(MutableBytes data, std::size_t& pos) {
+  const std::size_t available = data.size() - pos;
+  if (available < 2 || message_type_ != Opcode::continuation) return false;
+  const std::uint8_t* p = data.data() + pos;
+  const std::uint8_t opcode = p[0] & 0x0F;
+  const bool text = opcode == static_cast<std::uint8_t>(Opcode::text);
+  if ((p[0] & (kFin | kRsv1 | kRsv2 | kRsv3)) != kFin ||
+      (!text && opcode != static_cast<std::uint8_t>(Opcode::binary))) {
+    return false;
+  }
+  const bool masked = (p[1] & 0x80) != 0;
+  if (masked != (role_ == Role::server)) return false;
+  std::size_t length = p[1] & 0x7F;
+  std::size_t header = 2;
+  if (length == 127) return false;
+  if (length == 126) {
+    if (available < 4) return false;
+    length = (std::size_t{p[2]} << 8) | p[3];
+    header = 4;
+  }
+  if (masked) header += 4;
+  if (available < header || available - header < length || length > max_length_) return false;
+
+  MutableBytes payload = data.subspan(pos + header, length);
+  bool valid = true;
+  if (masked) {
+    MaskKey key;
+    std::memcpy(key.data(), p + header - 4, 4);
+    if (!text) {
+      mask_in_place(payload, key);
+    } else if (!unmask_is_ascii(payload, key)) {
+      valid = is_valid_utf8(payload);
+    }
+  } else if (text) {
+    valid = is_valid_utf8(payload);
+  }
+  pos += header + length;
+  if (!valid) {
+    fail(Error::invalid_utf8, close_code::invalid_data, "invalid UTF-8 in text message");
+    return true;
+  }
+  // RFC 6455 allows data after our close; the browser API drops it.
+  if (state_ == ReadyState::open) {
+    handler_.on_message(Message{text ? MessageType::text : MessageType::binary, payload});
+  }
+  return true;
 }
 
 // Checks a decoded header against RFC 6455 5.2-5.5 and the state of the
@@ -420,14 +475,6 @@ bool Hybi::text(std::string_view message) { return text(message, true); }
 
 bool Hybi::binary(Bytes message) { return binary(message, true); }
 
-bool Hybi::text(std::string_view message, bool compress) {
-  return frame(Opcode::text, as_bytes(message), true, compress);
-}
-
-bool Hybi::binary(Bytes message, bool compress) {
-  return frame(Opcode::binary, message, true, compress);
-}
-
 bool Hybi::frame(Opcode opcode, Bytes payload, bool fin, bool compress) {
   if (state_ != ReadyState::open || is_control(static_cast<std::uint8_t>(opcode))) return false;
   auto first_byte =
@@ -497,6 +544,16 @@ void Hybi::send_close(std::uint16_t code, std::string_view reason) {
 }
 
 bool Hybi::send_frame(std::uint8_t first_byte, Bytes payload) {
+  if (role_ == Role::server && payload.size() <= kMaxControlPayload) {
+    // The common frame of a server: small and unmasked, its 2-byte header
+    // and payload in one write.
+    std::uint8_t buffer[2 + kMaxControlPayload];
+    buffer[0] = first_byte;
+    buffer[1] = static_cast<std::uint8_t>(payload.size());
+    if (!payload.empty()) std::memcpy(buffer + 2, payload.data(), payload.size());
+    write(Bytes(buffer, 2 + payload.size()));
+    return true;
+  }
   FrameHeader header;
   header.fin = (first_byte & kFin) != 0;
   header.rsv = first_byte & (kRsv1 | kRsv2 | kRsv3);

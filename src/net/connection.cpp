@@ -217,7 +217,7 @@ bool Connection::write(Bytes data) {
   if (queue_empty() || !queue_.back().appendable) push_chunk({loop_.take_write_buffer(), true});
   queue_.back().data.append(reinterpret_cast<const char*>(data.data()), data.size());
   buffered_ += data.size();
-  schedule_flush();
+  if (!in_read_batch_) schedule_flush();  // a read batch flushes at its end
   return true;
 }
 

@@ -34,6 +34,11 @@ bool WebSocket::send(Bytes binary, SendOptions options) {
 }
 
 bool WebSocket::send(const MessageData& message) {
+  // The echo of a message, usually from onmessage on the loop: straight on.
+  Core& core = *core_;
+  if (core.loop().on_loop_thread()) {
+    return message.is_text() ? core.send_text(message.text()) : core.send_binary(message.bytes());
+  }
   return message.is_text() ? send(message.text()) : send(message.bytes());
 }
 

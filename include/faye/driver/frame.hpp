@@ -108,6 +108,9 @@ inline std::size_t encode_header(std::uint8_t* out, const FrameHeader& header) {
 // XORs `data` with the mask key, `offset` being the position of data[0]
 // within the frame's payload (so a payload can be unmasked piecewise).
 void mask_in_place(MutableBytes data, const MaskKey& key, std::uint64_t offset = 0);
+// Unmasks a whole payload (offset 0) and tells whether every byte is ASCII:
+// a text message's UTF-8 check then costs nothing beyond the unmasking pass.
+bool unmask_is_ascii(MutableBytes data, const MaskKey& key);
 // Masks `src` into `dst` (same size, may not overlap partially).
 void mask_copy(std::uint8_t* dst, const std::uint8_t* src, std::size_t size, const MaskKey& key,
                std::uint64_t offset = 0);

@@ -36,8 +36,12 @@ class Hybi : public Driver {
   bool binary(Bytes message) override;
   // `compress = false` sends the message as it is, even with
   // permessage-deflate negotiated (e.g. data already compressed).
-  bool text(std::string_view message, bool compress);
-  bool binary(Bytes message, bool compress);
+  bool text(std::string_view message, bool compress) {
+    return frame(Opcode::text, as_bytes(message), true, compress);
+  }
+  bool binary(Bytes message, bool compress) {
+    return frame(Opcode::binary, message, true, compress);
+  }
   bool ping(Bytes payload = {}, std::function<void()> on_pong = {}) override;
   bool pong(Bytes payload = {}) override;
   bool close(std::uint16_t code = close_code::normal, std::string_view reason = {}) override;
@@ -74,6 +78,8 @@ class Hybi : public Driver {
   enum class Stage : std::uint8_t { header, payload };
 
   void accept_request(const http::Request& request, const ServerOptions& options);
+  // The common case of parse_frames: a whole small message in one frame.
+  bool take_whole_message(MutableBytes data, std::size_t& pos);
   bool begin_frame();
   bool on_payload(MutableBytes chunk, bool whole_frame);
   bool finish_data_frame(Bytes last_chunk, bool whole_frame);

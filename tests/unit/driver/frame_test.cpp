@@ -89,6 +89,24 @@ TEST(Frame, MasksPiecewiseLikeWhole) {
   }
 }
 
+TEST(Frame, UnmaskIsAsciiUnmasksAndSpotsAnyHighBit) {
+  const MaskKey key{0x37, 0xfa, 0x21, 0x3d};
+  for (std::size_t size = 0; size <= 100; ++size) {
+    std::vector<std::uint8_t> ascii(size);
+    for (std::size_t i = 0; i < size; ++i) ascii[i] = static_cast<std::uint8_t>('a' + i % 26);
+    // Every position of the one non-ASCII byte: the word loops and the tail.
+    for (std::size_t high = 0; high <= size; ++high) {
+      auto plain = ascii;
+      if (high < size) plain[high] = 0xC3;
+      auto masked = plain;
+      mask_in_place(MutableBytes(masked), key);
+      EXPECT_EQ(unmask_is_ascii(MutableBytes(masked), key), high == size)
+          << "size " << size << ", non-ASCII at " << high;
+      ASSERT_EQ(masked, plain) << "size " << size;
+    }
+  }
+}
+
 TEST(Frame, MaskCopyLeavesSourceIntact) {
   std::vector<std::uint8_t> src(100, 0x55), dst(100);
   MaskKey key{1, 2, 3, 4};

@@ -249,6 +249,22 @@ TEST_F(HybiServer, EnforcesMaxLengthFromTheHeader) {
   expect_failure(oversized.substr(0, 6), 1009, Error::message_too_big);
 }
 
+TEST_F(HybiServer, RefusesAWholeOversizedFrameAsItsHeaderAlone) {
+  // The whole frame in one read takes the fast path's checks, not the
+  // parser's: the answer must be the same.
+  open({.max_length = 10});
+  expect_failure(frame(kText, std::string(11, 'x')), 1009, Error::message_too_big);
+  EXPECT_TRUE(handler.messages.empty());
+}
+
+TEST_F(HybiServer, DropsWholeMessagesArrivingAfterItsClose) {
+  EXPECT_TRUE(driver->close());
+  sink.take();
+  parse(frame(kText, "late") + frame(kBinary, "late"));
+  EXPECT_TRUE(handler.messages.empty());
+  EXPECT_EQ(driver->ready_state(), ReadyState::closing);
+}
+
 TEST_F(HybiServer, EnforcesMaxLengthAcrossFragments) {
   open({.max_length = 10});
   expect_failure(frame(0x02, "012345") + frame(0x80, "6789A"), 1009, Error::message_too_big);
