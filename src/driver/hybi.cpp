@@ -180,8 +180,8 @@ void Hybi::parse_frames(MutableBytes data) {
 }
 
 // The frame nearly every message is: final, text or binary, no RSV bits,
-// masked as the role requires, at most 65535 bytes that max_length allows,
-// no fragmented message in progress, and all of it in this read. It goes
+// masked as the role requires, within max_length, no fragmented message in
+// progress, and all of it in this read (then no byte is copied). It goes
 // from header to on_message in one pass, without the parser's state (the
 // general path below would accept it exactly the same way). False, having
 // done nothing, for any other frame.
@@ -197,18 +197,22 @@ bool Hybi::take_whole_message(MutableBytes data, std::size_t& pos) {
   }
   const bool masked = (p[1] & 0x80) != 0;
   if (masked != (role_ == Role::server)) return false;
-  std::size_t length = p[1] & 0x7F;
+  std::uint64_t length = p[1] & 0x7F;
   std::size_t header = 2;
-  if (length == 127) return false;
   if (length == 126) {
     if (available < 4) return false;
-    length = (std::size_t{p[2]} << 8) | p[3];
+    length = (std::uint64_t{p[2]} << 8) | p[3];
     header = 4;
+  } else if (length == 127) {
+    if (available < 10) return false;
+    length = 0;
+    for (int i = 2; i < 10; ++i) length = (length << 8) | p[i];
+    header = 10;  // a length with its top bit set exceeds `available` below
   }
   if (masked) header += 4;
   if (available < header || available - header < length || length > max_length_) return false;
 
-  MutableBytes payload = data.subspan(pos + header, length);
+  MutableBytes payload = data.subspan(pos + header, static_cast<std::size_t>(length));
   bool valid = true;
   if (masked) {
     MaskKey key;
@@ -475,6 +479,21 @@ bool Hybi::text(std::string_view message) { return text(message, true); }
 
 bool Hybi::binary(Bytes message) { return binary(message, true); }
 
+bool Hybi::send_message(Opcode opcode, Bytes payload, bool compress) {
+  if (state_ == ReadyState::open && !negotiated_ && role_ == Role::server &&
+      payload.size() <= kMaxControlPayload) {
+    // The common reply of a server: one small unmasked frame, header and
+    // payload assembled for a single write.
+    std::uint8_t buffer[2 + kMaxControlPayload];
+    buffer[0] = kFin | static_cast<std::uint8_t>(opcode);
+    buffer[1] = static_cast<std::uint8_t>(payload.size());
+    if (!payload.empty()) std::memcpy(buffer + 2, payload.data(), payload.size());
+    write(Bytes(buffer, 2 + payload.size()));
+    return true;
+  }
+  return frame(opcode, payload, true, compress);
+}
+
 bool Hybi::frame(Opcode opcode, Bytes payload, bool fin, bool compress) {
   if (state_ != ReadyState::open || is_control(static_cast<std::uint8_t>(opcode))) return false;
   auto first_byte =
@@ -544,16 +563,6 @@ void Hybi::send_close(std::uint16_t code, std::string_view reason) {
 }
 
 bool Hybi::send_frame(std::uint8_t first_byte, Bytes payload) {
-  if (role_ == Role::server && payload.size() <= kMaxControlPayload) {
-    // The common frame of a server: small and unmasked, its 2-byte header
-    // and payload in one write.
-    std::uint8_t buffer[2 + kMaxControlPayload];
-    buffer[0] = first_byte;
-    buffer[1] = static_cast<std::uint8_t>(payload.size());
-    if (!payload.empty()) std::memcpy(buffer + 2, payload.data(), payload.size());
-    write(Bytes(buffer, 2 + payload.size()));
-    return true;
-  }
   FrameHeader header;
   header.fin = (first_byte & kFin) != 0;
   header.rsv = first_byte & (kRsv1 | kRsv2 | kRsv3);

@@ -214,6 +214,9 @@ bool Connection::write(Bytes data) {
     finish(Error::write_buffer_full);
     return false;
   }
+  if (data.size() >= options_.gather_threshold && !write_waiting_ && !pushed_back_) {
+    return write_through(data);
+  }
   if (queue_empty() || !queue_.back().appendable) push_chunk({loop_.take_write_buffer(), true});
   queue_.back().data.append(reinterpret_cast<const char*>(data.data()), data.size());
   buffered_ += data.size();
@@ -234,6 +237,24 @@ bool Connection::write(std::string&& owned) {
   return true;
 }
 
+// A large payload is sent at once from where it lies (usually the loop's
+// read buffer, being echoed), in one writev with whatever was queued before
+// it, rather than copied into the queue and sent at the end of the turn:
+// only what the socket does not take is copied.
+bool Connection::write_through(Bytes data) {
+  buffered_ += data.size();
+  push_chunk({std::string(), false, data});
+  flush();
+  if (!queue_empty() && queue_.back().borrowed.data() != nullptr) {
+    Chunk& rest = queue_.back();
+    const bool at_head = &rest == &queue_[head_];
+    rest.data.assign(as_text(rest.borrowed.subspan(at_head ? front_offset_ : 0)));
+    rest.borrowed = {};
+    if (at_head) front_offset_ = 0;
+  }
+  return true;
+}
+
 void Connection::schedule_flush() {
   // During a read batch the flush comes at its end; while the socket pushes
   // back, writability triggers it.
@@ -250,15 +271,22 @@ void Connection::flush() {
   if (!queue_empty()) {
     ++stats_.flushes;
     // 64 buffers per writev: far below IOV_MAX, plenty for one turn's output.
-    std::array<asio::const_buffer, 64> buffers;
+    // Left uninitialized (asio::const_buffer's constructor would zero all 64
+    // on every flush); only the first `count` are written and read.
+    constexpr std::size_t kMaxBuffers = 64;
+    union Buffers {
+      Buffers() {}
+      asio::const_buffer at[kMaxBuffers];
+    } buffers;
     while (!queue_empty()) {
       std::size_t count = 0;
       for (auto it = queue_.begin() + static_cast<std::ptrdiff_t>(head_);
-           it != queue_.end() && count < buffers.size(); ++it) {
+           it != queue_.end() && count < kMaxBuffers; ++it) {
         const std::size_t offset = count == 0 ? front_offset_ : 0;
-        buffers[count++] = asio::buffer(it->data.data() + offset, it->data.size() - offset);
+        const Bytes bytes = it->bytes();
+        buffers.at[count++] = asio::buffer(bytes.data() + offset, bytes.size() - offset);
       }
-      const IoResult result = stream_->write_some({buffers.data(), count});
+      const IoResult result = stream_->write_some({buffers.at, count});
       ++stats_.write_calls;
       consume(result.bytes);
       if (result.error) return finish(result.error);
@@ -282,7 +310,7 @@ void Connection::consume(std::size_t bytes) {
   buffered_ -= bytes;
   stats_.bytes_written += bytes;
   while (bytes > 0) {
-    const std::size_t left = queue_[head_].data.size() - front_offset_;
+    const std::size_t left = queue_[head_].bytes().size() - front_offset_;
     if (bytes < left) {
       front_offset_ += bytes;
       return;

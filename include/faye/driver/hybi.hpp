@@ -37,10 +37,10 @@ class Hybi : public Driver {
   // `compress = false` sends the message as it is, even with
   // permessage-deflate negotiated (e.g. data already compressed).
   bool text(std::string_view message, bool compress) {
-    return frame(Opcode::text, as_bytes(message), true, compress);
+    return send_message(Opcode::text, as_bytes(message), compress);
   }
   bool binary(Bytes message, bool compress) {
-    return frame(Opcode::binary, message, true, compress);
+    return send_message(Opcode::binary, message, compress);
   }
   bool ping(Bytes payload = {}, std::function<void()> on_pong = {}) override;
   bool pong(Bytes payload = {}) override;
@@ -88,6 +88,8 @@ class Hybi : public Driver {
   bool restore_message(MessageType type, std::uint8_t rsv, Bytes& data);
   void on_control(Bytes payload);
   void on_close_frame(Bytes payload);
+  // A whole message: text() and binary().
+  bool send_message(Opcode opcode, Bytes payload, bool compress);
   bool send_frame(std::uint8_t first_byte, Bytes payload);
   void send_close(std::uint16_t code, std::string_view reason);
 

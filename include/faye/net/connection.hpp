@@ -136,6 +136,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   struct Chunk {
     std::string data;
     bool appendable;  // small writes may be appended
+    // Bytes of the caller's, not owned: only during write_through().
+    Bytes borrowed{};
+    Bytes bytes() const { return borrowed.data() ? borrowed : as_bytes(data); }
   };
 
   Connection(EventLoop& loop, std::unique_ptr<Stream> stream, Options options);
@@ -149,6 +152,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void wait_readable(Wait wait);
   void on_read_error(std::error_code ec);
   void schedule_flush();
+  bool write_through(Bytes data);
   void flush();
   void wait_writable(Wait wait);
   void consume(std::size_t bytes);

@@ -1,5 +1,6 @@
 #include "faye/net/connection.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -71,6 +72,43 @@ TEST(NetConnection, CorksWritesOfOneTurnIntoOneSystemCall) {
   EXPECT_TRUE(loop.run_until([&] { return pair.client_events.received.size() == 1000 + 64 * 1024; },
                              kDeadline));
   EXPECT_EQ(pair.server->stats().write_calls - before, 1u);
+}
+
+TEST(NetConnection, LargeBorrowedWritesGoOutAtOnceWithWhatPrecedesThem) {
+  EventLoop loop;
+  Pair pair(loop);
+  ASSERT_TRUE(pair.server && pair.client);
+  const std::string payload = pattern(256 * 1024);
+  std::uint64_t calls_inside_write = 0;
+  loop.post([&] {
+    const auto before = pair.server->stats().write_calls;
+    pair.server->write(std::string_view("head"));
+    pair.server->write(std::string_view(payload));  // a view: written through, not queued
+    calls_inside_write = pair.server->stats().write_calls - before;
+  });
+  EXPECT_TRUE(loop.run_until(
+      [&] { return pair.client_events.received.size() == payload.size() + 4; }, kDeadline));
+  EXPECT_TRUE(pair.client_events.received == "head" + payload);
+  EXPECT_GE(calls_inside_write, 1u);
+}
+
+TEST(NetConnection, WhatTheSocketDoesNotTakeOfABorrowedWriteIsCopiedBeforeWriteReturns) {
+  EventLoop loop;
+  Pair pair(loop);
+  ASSERT_TRUE(pair.server && pair.client);
+  pair.client->pause_reading();
+  std::string payload = pattern(32 << 20);  // far beyond the socket buffers
+  const std::string expected = "head" + payload + "tail";
+  pair.server->write(std::string_view("head"));
+  pair.server->write(std::string_view(payload));
+  pair.server->write(std::string_view("tail"));
+  EXPECT_GT(pair.server->buffered_amount(), 0u);
+  std::fill(payload.begin(), payload.end(), 'X');  // the caller reuses its buffer at once
+  pair.client->resume_reading();
+  EXPECT_TRUE(loop.run_until(
+      [&] { return pair.client_events.received.size() == expected.size(); }, kDeadline));
+  EXPECT_TRUE(pair.client_events.received == expected);
+  EXPECT_EQ(pair.server->buffered_amount(), 0u);
 }
 
 TEST(NetConnection, CorksWritesMadeWhileHandlingARead) {
