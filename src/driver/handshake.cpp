@@ -2,10 +2,11 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <array>
 #include <stdexcept>
+
+#include "sha1.hpp"
 
 namespace faye::driver {
 namespace {
@@ -50,9 +51,7 @@ std::string accept_key(std::string_view key) {
   std::string input;
   input.reserve(key.size() + kGuid.size());
   input.append(key).append(kGuid);
-  std::array<unsigned char, SHA_DIGEST_LENGTH> digest{};
-  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest.data());
-  return base64_encode(digest);
+  return base64_encode(sha1(as_bytes(input)));
 }
 
 std::string generate_key() {
