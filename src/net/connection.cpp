@@ -432,7 +432,8 @@ void Connection::finish(std::error_code ec) {
   if (state_ == State::closed) return;
   state_ = State::closed;
   linger_.cancel();
-  if (watched_) loop_.poller().remove(watch_token_, native_handle());
+  // The stream closes its descriptor below, which takes it out of the set.
+  if (watched_) loop_.poller().forget(watch_token_);
   watched_ = false;
   read_waiting_ = false;
   write_waiting_ = false;

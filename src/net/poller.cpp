@@ -57,11 +57,15 @@ Poller::Token Poller::add(int fd, Client& client, std::error_code& ec) {
 }
 
 void Poller::remove(Token token, int fd) {
+  unregister(token, fd);
+}
+
+void Poller::unregister(Token token, int fd) {
   const auto index = static_cast<std::uint32_t>(token);
   Slot& slot = slots_[index];
   if (slot.client == nullptr || slot.generation != static_cast<std::uint32_t>(token >> 32)) return;
   // The descriptor may already be closed (then the kernel dropped it).
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  if (fd >= 0) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   slot.client = nullptr;
   ++slot.generation;
   free_slots_.push_back(index);

@@ -106,6 +106,38 @@ TEST(NetPoller, RemovedDuringABatchIsNotCalled) {
   if (!second_removed) loop.poller().remove(second_token, second_pair.fds[0]);
 }
 
+// forget() + close: the kernel drops the descriptor from the set; the slot is
+// free, the others still report, and a new socket (often given the same
+// descriptor number) registers and reports as usual.
+TEST(NetPoller, ForgottenAndClosedSocketsLeaveTheSetCleanly) {
+  EventLoop loop;
+  auto closing = std::make_unique<SocketPair>();
+  SocketPair staying;
+  RecordingClient forgotten;
+  RecordingClient other;
+  std::error_code ec;
+  const Poller::Token token = loop.poller().add(closing->fds[0], forgotten, ec);
+  const Poller::Token other_token = loop.poller().add(staying.fds[0], other, ec);
+  ASSERT_FALSE(ec);
+  closing->send_byte();
+  loop.poller().forget(token);
+  closing.reset();
+  staying.send_byte();
+  ASSERT_TRUE(loop.run_until([&] { return other.calls > 0; }, 5s));
+  loop.run_for(30ms);
+  EXPECT_EQ(forgotten.calls, 0);
+
+  SocketPair fresh;
+  RecordingClient newcomer;
+  const Poller::Token fresh_token = loop.poller().add(fresh.fds[0], newcomer, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  fresh.send_byte();
+  EXPECT_TRUE(loop.run_until([&] { return newcomer.calls > 0; }, 5s));
+  EXPECT_EQ(forgotten.calls, 0);
+  loop.poller().remove(fresh_token, fresh.fds[0]);
+  loop.poller().remove(other_token, staying.fds[0]);
+}
+
 // With nothing registered the poller holds no pending work: run() returns.
 TEST(NetPoller, LoopRunReturnsOnceNothingIsRegistered) {
   EventLoop loop;
