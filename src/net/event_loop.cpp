@@ -52,10 +52,18 @@ TimerQueue& EventLoop::timers() {
 namespace {
 constexpr std::size_t max_spare_write_buffers = 64;
 constexpr std::size_t max_spare_write_buffer_capacity = 64 * 1024;
+constexpr std::size_t min_spare_write_buffer_capacity = 1024;
 }  // namespace
 
 std::string EventLoop::take_write_buffer() {
-  if (spare_write_buffers_.empty()) return {};
+  if (spare_write_buffers_.empty()) {
+    // Big enough for a handshake response or a turn of small frames, and to
+    // be kept when given back: a new connection's first write then costs no
+    // allocation once the loop has a few spares.
+    std::string fresh;
+    fresh.reserve(min_spare_write_buffer_capacity);
+    return fresh;
+  }
   std::string buffer = std::move(spare_write_buffers_.back());
   spare_write_buffers_.pop_back();
   return buffer;
@@ -63,7 +71,8 @@ std::string EventLoop::take_write_buffer() {
 
 void EventLoop::give_back_write_buffer(std::string&& buffer) {
   if (buffer.capacity() > max_spare_write_buffer_capacity ||
-      buffer.capacity() < 256 || spare_write_buffers_.size() >= max_spare_write_buffers) {
+      buffer.capacity() < min_spare_write_buffer_capacity ||
+      spare_write_buffers_.size() >= max_spare_write_buffers) {
     return;
   }
   buffer.clear();

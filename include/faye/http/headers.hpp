@@ -20,6 +20,8 @@ class Headers {
   Headers(std::initializer_list<Field> fields) : fields_(fields) {}
 
   void add(std::string name, std::string value);
+  // Room for `count` fields without reallocating (a parser's first field).
+  void reserve(std::size_t count) { fields_.reserve(count); }
   // Replaces every field of that name with one.
   void set(std::string_view name, std::string value);
   void remove(std::string_view name);
