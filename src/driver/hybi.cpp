@@ -56,7 +56,7 @@ Hybi::Hybi(const http::Request& request, Handler& handler, Sink& sink,
 void Hybi::accept_request(const http::Request& request, const ServerOptions& options) {
   auto reject = [&](int status, std::string message) {
     reject_status_ = status;
-    reject_message_ = std::move(message);
+    handshake_ = std::move(message);
   };
   const http::Headers& headers = request.headers;
   std::string_view version = headers.get("Sec-WebSocket-Version").value_or("");
@@ -67,7 +67,7 @@ void Hybi::accept_request(const http::Request& request, const ServerOptions& opt
     // RFC 6455 4.4: answer with the versions we do speak.
     return reject(426, "unsupported Sec-WebSocket-Version: '" + std::string(version) + "'");
   }
-  version_ = "hybi-" + std::to_string(number);
+  version_ = number == 7 ? "hybi-7" : number == 8 ? "hybi-8" : "hybi-13";
 
   if (request.method != "GET") return reject(400, "WebSocket handshake must use GET");
   if (request.version_major < 1 || (request.version_major == 1 && request.version_minor < 1)) {
@@ -115,21 +115,20 @@ void Hybi::accept_request(const http::Request& request, const ServerOptions& opt
     }
   }
   for (const auto& [name, value] : options.headers) response.headers.add(name, value);
-  response_head_ = response.serialize_head();
+  handshake_ = response.serialize_head();
 }
 
 void Hybi::start() {
   if (state_ != ReadyState::connecting) return;
+  const std::string handshake = std::exchange(handshake_, {});
   if (reject_status_ != 0) {
-    write(rejection(reject_status_, reject_message_));
+    write(rejection(reject_status_, handshake));
     Error error = reject_status_ == 426 ? Error::unsupported_version : Error::bad_request;
-    emit_error(error, reject_message_);
-    finish(close_code::protocol_error, reject_message_);
+    emit_error(error, handshake);
+    finish(close_code::protocol_error, handshake);
     return;
   }
-  write(response_head_);
-  response_head_.clear();
-  response_head_.shrink_to_fit();
+  write(handshake);
   open();
 }
 

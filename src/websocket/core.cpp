@@ -11,8 +11,7 @@ WebSocket::Core::Core(WebSocket& owner, net::EventLoop& loop, const Options& opt
       ping_interval_(options.ping),
       close_timeout_(options.close_timeout),
       max_buffered_amount_(options.max_buffered_amount),
-      ping_timer_(loop),
-      close_timer_(loop) {}
+      timer_(loop) {}
 
 WebSocket::Core::~Core() {
   if (connection_) {
@@ -46,7 +45,7 @@ void WebSocket::Core::accept(const http::Request& request, const Options& option
                                        .extensions = options.extensions};
   driver_ = driver::accept(request, *this, *this, server_options);
   hybi_ = dynamic_cast<driver::Hybi*>(driver_.get());
-  version = std::string(driver_->version());
+  version = driver_->version();
 }
 
 void WebSocket::Core::begin(std::string early, bool connection_started) {
@@ -75,8 +74,7 @@ void WebSocket::Core::start_client(const http::Url& url, driver::ClientOptions o
   auto client = std::make_unique<driver::Client>(url, handler, sink, std::move(options));
   hybi_ = client.get();
   driver_ = std::move(client);
-  version = std::string(driver_->version());
-  close_timer_.start(handshake_timeout, [this] {
+  timer_.start(handshake_timeout, [this] {
     report_error(Error::handshake_timeout, "the server did not complete the handshake in time");
     if (connection_) connection_->abort();
     finish(driver::close_code::abnormal, "", false);
@@ -121,13 +119,24 @@ void WebSocket::Core::close(std::uint16_t code, std::string_view reason) {
   if (!driver_->close(code, reason)) return;
   sync_state();
   if (!finished_ && driver_->ready_state() == ReadyState::closing) {
-    // RFC 6455 7.1.1: don't wait forever for the peer's close frame.
-    close_timer_.start(close_timeout_, [this] {
+    // RFC 6455 7.1.1: don't wait forever for the peer's close frame (this
+    // replaces the automatic ping, which only runs while open).
+    timer_.start(close_timeout_, [this] {
       report_error(Error::close_timeout, "the peer did not answer the close frame in time");
       if (connection_) connection_->abort();
       finish(driver::close_code::abnormal, "", false);
     });
   }
+}
+
+std::string WebSocket::Core::protocol() const {
+  if (!opened_.load(std::memory_order_acquire)) return {};
+  return driver_->protocol();
+}
+
+std::string WebSocket::Core::extensions() const {
+  if (!opened_.load(std::memory_order_acquire)) return {};
+  return driver_->extensions();
 }
 
 std::size_t WebSocket::Core::buffered_amount() const {
@@ -139,10 +148,8 @@ std::size_t WebSocket::Core::buffered_amount() const {
 // ---- Driver events --------------------------------------------------------------
 
 void WebSocket::Core::on_open() {
-  opened_ = true;
-  close_timer_.cancel();  // the handshake deadline
-  protocol = driver_->protocol();
-  extensions = driver_->extensions();
+  opened_.store(true, std::memory_order_release);
+  timer_.cancel();  // the handshake deadline
   sync_state();
   schedule_ping();
   if (owner_.onopen) owner_.onopen(OpenEvent{});
@@ -161,7 +168,9 @@ void WebSocket::Core::on_error(std::error_code error, std::string_view message) 
 void WebSocket::Core::on_close(std::uint16_t code, std::string_view reason) {
   // A connection that never opened reports 1006, as browsers do; the error
   // event before it says why.
-  if (!opened_) return finish(driver::close_code::abnormal, "", false);
+  if (!opened_.load(std::memory_order_relaxed)) {
+    return finish(driver::close_code::abnormal, "", false);
+  }
   finish(code, reason, !failed_);
 }
 
@@ -205,8 +214,8 @@ void WebSocket::Core::sync_state() {
 }
 
 void WebSocket::Core::schedule_ping() {
-  if (ping_interval_.count() <= 0) return;
-  ping_timer_.start(ping_interval_, [this] {
+  if (ping_interval_.count() <= 0 || state() != ReadyState::open) return;
+  timer_.start(ping_interval_, [this] {
     if (state() != ReadyState::open) return;
     driver_->ping(as_bytes(std::to_string(++pings_sent_)));
     schedule_ping();
@@ -220,7 +229,7 @@ void WebSocket::Core::report_error(std::error_code error, std::string_view messa
   // Before open, say which phase of the attempt failed; the transport's own
   // messages already name theirs ("dns: ...", "tls: ...").
   std::string text(message);
-  if (driver_ && !opened_) text = "handshake: " + text;
+  if (driver_ && !opened_.load(std::memory_order_relaxed)) text = "handshake: " + text;
   owner_.onerror(ErrorEvent{error, std::move(text)});
 }
 
@@ -228,8 +237,7 @@ void WebSocket::Core::finish(std::uint16_t code, std::string_view reason, bool w
   if (finished_) return;
   finished_ = true;
   state_.store(ReadyState::closed, std::memory_order_release);
-  ping_timer_.cancel();
-  close_timer_.cancel();
+  timer_.cancel();
   if (shutdown_token_) net::cancel_shutdown(loop_, shutdown_token_);
   // Flush what the driver wrote last (our close frame), then FIN.
   if (connection_ && connection_->is_open()) connection_->close();

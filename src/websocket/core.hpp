@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "faye/driver/client.hpp"
 #include "faye/driver/driver.hpp"
@@ -62,9 +63,12 @@ class WebSocket::Core final : private driver::Handler,
 
   // Written once before the socket is handed to the application, then read-only.
   std::string url;
-  std::string protocol;
-  std::string version;
-  std::string extensions;
+  std::string_view version;  // static storage (driver::Driver::version())
+
+  // What the handshake agreed, "" before open. Any thread: the driver writes
+  // them before open, and opened_ publishes them.
+  std::string protocol() const;
+  std::string extensions() const;
 
  private:
   // driver::Handler
@@ -96,13 +100,15 @@ class WebSocket::Core final : private driver::Handler,
   std::unique_ptr<driver::Driver> driver_;
   driver::Hybi* hybi_ = nullptr;  // driver_ when it speaks RFC 6455 (extensions apply)
   std::shared_ptr<WebSocket> keep_alive_;
-  net::Timer ping_timer_;
-  net::Timer close_timer_;
+  // One timer for the phase at hand, never two at once: the client's
+  // handshake deadline (connecting), the automatic ping (open), the close
+  // timeout (closing).
+  net::Timer timer_;
   std::atomic<ReadyState> state_{ReadyState::connecting};
   std::atomic<std::size_t> buffered_{0};
   net::ShutdownToken shutdown_token_ = 0;
   std::uint64_t pings_sent_ = 0;
-  bool opened_ = false;    // the handshake succeeded
+  std::atomic<bool> opened_{false};  // the handshake succeeded
   bool failed_ = false;    // an error event has fired
   bool finished_ = false;  // onclose has fired
 };

@@ -64,7 +64,8 @@ class Hybi : public Driver {
   // Handshake failure before open: error event, then close(1002).
   void fail_handshake(Error error, std::string_view message);
 
-  std::string version_ = "hybi-13";
+  // Static storage: version() outlives the driver's state.
+  std::string_view version_ = "hybi-13";
   // Negotiated extensions (client: offered, until the response arrives);
   // null when none, which keeps the framing path as it is without them.
   std::unique_ptr<Extensions> negotiated_;
@@ -90,10 +91,10 @@ class Hybi : public Driver {
     std::function<void()> callback;
   };
 
-  // Server handshake, decided in the constructor.
+  // Server handshake, decided in the constructor: the response head to send,
+  // or the reason for refusing when reject_status_ is set. Freed by start().
   int reject_status_ = 0;  // 0 = accept
-  std::string reject_message_;
-  std::string response_head_;
+  std::string handshake_;
 
   // Ends the connection: frees the extensions' state, then reports the close.
   void finish(std::uint16_t code, std::string_view reason);
