@@ -2,6 +2,7 @@
 
 #include <asio/executor_work_guard.hpp>
 
+#include "faye/net/shutdown.hpp"
 #include "poller.hpp"
 #include "timer_queue.hpp"
 
@@ -11,7 +12,10 @@ namespace faye::net {
 EventLoop::EventLoop(Options options)
     : context_(1), read_buffer_size_(options.read_buffer_size ? options.read_buffer_size : 1) {}
 
-EventLoop::~EventLoop() = default;
+EventLoop::~EventLoop() {
+  // Listeners that outlive the loop must not reach back into it.
+  while (shutdown_listeners_) shutdown_listeners_->stop_listening_for_shutdown();
+}
 
 std::size_t EventLoop::run() {
   if (context_.stopped()) context_.restart();

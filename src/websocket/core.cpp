@@ -26,16 +26,7 @@ void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection, std::s
   connection_->set_handler(this);
   connection_->set_write_buffer_limit(max_buffered_amount_);
   keep_alive_ = owner_.shared_from_this();
-  // A server stopping gracefully says goodbye: RFC 6455 7.4.1, 1001.
-  shutdown_token_ = net::on_shutdown(loop_, [this] {
-    shutdown_token_ = 0;
-    if (state() == ReadyState::connecting) {
-      if (connection_) connection_->abort();
-      finish(driver::close_code::going_away, "server shutting down", false);
-    } else {
-      close(driver::close_code::going_away, "server shutting down");
-    }
-  });
+  listen_for_shutdown(loop_);
 }
 
 void WebSocket::Core::accept(const http::Request& request, const Options& options) {
@@ -207,6 +198,16 @@ void WebSocket::Core::on_closed(std::error_code error) {
   finish(driver::close_code::abnormal, "", false);
 }
 
+// RFC 6455 7.4.1: 1001 Going Away.
+void WebSocket::Core::on_shutdown() {
+  if (state() == ReadyState::connecting) {
+    if (connection_) connection_->abort();
+    finish(driver::close_code::going_away, "server shutting down", false);
+  } else {
+    close(driver::close_code::going_away, "server shutting down");
+  }
+}
+
 // ---- Helpers -------------------------------------------------------------------------
 
 void WebSocket::Core::sync_state() {
@@ -238,7 +239,7 @@ void WebSocket::Core::finish(std::uint16_t code, std::string_view reason, bool w
   finished_ = true;
   state_.store(ReadyState::closed, std::memory_order_release);
   timer_.cancel();
-  if (shutdown_token_) net::cancel_shutdown(loop_, shutdown_token_);
+  stop_listening_for_shutdown();
   // Flush what the driver wrote last (our close frame), then FIN.
   if (connection_ && connection_->is_open()) connection_->close();
   if (owner_.onclose) owner_.onclose(CloseEvent{code, std::string(reason), was_clean});

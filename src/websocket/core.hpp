@@ -23,7 +23,8 @@ namespace faye {
 
 class WebSocket::Core final : private driver::Handler,
                               private driver::Sink,
-                              private net::Connection::Handler {
+                              private net::Connection::Handler,
+                              private net::ShutdownListener {
  public:
   // Keeps only what the socket needs after the handshake (ping, close
   // timeout, write cap): a copy of the whole options per connection would
@@ -82,6 +83,8 @@ class WebSocket::Core final : private driver::Handler,
   void on_data(MutableBytes data) override;
   void on_drain() override;
   void on_closed(std::error_code error) override;
+  // net::ShutdownListener: a server stopping gracefully says goodbye.
+  void on_shutdown() override;
 
   void sync_state();
   void schedule_ping();
@@ -106,7 +109,6 @@ class WebSocket::Core final : private driver::Handler,
   net::Timer timer_;
   std::atomic<ReadyState> state_{ReadyState::connecting};
   std::atomic<std::size_t> buffered_{0};
-  net::ShutdownToken shutdown_token_ = 0;
   std::uint64_t pings_sent_ = 0;
   std::atomic<bool> opened_{false};  // the handshake succeeded
   bool failed_ = false;    // an error event has fired

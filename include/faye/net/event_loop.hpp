@@ -26,6 +26,7 @@
 namespace faye::net {
 
 class Poller;
+class ShutdownListener;
 class TimerQueue;
 
 class EventLoop {
@@ -98,6 +99,9 @@ class EventLoop {
   Poller& poller();
 
  private:
+  friend class ShutdownListener;
+  friend std::size_t notify_shutdown(EventLoop& loop);
+
   bool run_one_until(std::chrono::steady_clock::time_point deadline);
 
   asio::io_context context_;
@@ -106,6 +110,7 @@ class EventLoop {
   std::unique_ptr<TimerQueue> timers_;
   std::unique_ptr<Poller> poller_;
   std::vector<std::string> spare_write_buffers_;
+  ShutdownListener* shutdown_listeners_ = nullptr;  // see net/shutdown.hpp
 };
 
 template <class Predicate>
