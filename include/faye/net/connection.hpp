@@ -126,7 +126,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   bool is_open() const noexcept { return state_ == State::open; }
 
   Socket::native_handle_type native_handle() noexcept;
-  const std::string& remote_endpoint() const noexcept { return remote_endpoint_; }
+  // The peer's address, "127.0.0.1:1234" or "[::1]:1234" (asked of the socket,
+  // not stored); empty once closed.
+  std::string remote_endpoint() const;
   bool is_secure() const noexcept { return secure_; }
   EventLoop& loop() const noexcept { return loop_; }
   const Stats& stats() const noexcept { return stats_; }
@@ -137,6 +139,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     std::string data;
     bool appendable;  // small writes may be appended
   };
+  // What only a closing connection needs, allocated by close().
+  struct Closing;
 
   Connection(EventLoop& loop, std::unique_ptr<Stream> stream, Options options);
 
@@ -164,16 +168,14 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::unique_ptr<Stream> stream_;
   Options options_;
   Handler* handler_ = nullptr;
-  Timer linger_;
-  std::string remote_endpoint_;
-  std::string pending_input_;  // adopted bytes not yet delivered
+  std::unique_ptr<Closing> closing_;
+  std::unique_ptr<std::string> pending_input_;  // adopted bytes not yet delivered
   // The write queue: chunks queue_[head_ ...], oldest first. A vector with a
   // moving head, not a deque, because an empty deque still holds ~0.5 KiB.
   std::vector<Chunk> queue_;
   std::size_t head_ = 0;
   std::size_t front_offset_ = 0;  // bytes of queue_[head_] already written
   std::size_t buffered_ = 0;
-  std::error_code close_reason_;
   Stats stats_;
   State state_ = State::open;
   bool secure_ = false;
