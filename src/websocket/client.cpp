@@ -39,13 +39,11 @@ std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std:
     }
   }
 
-  auto socket = std::shared_ptr<WebSocket>(new WebSocket());
-  socket->core_ = std::make_unique<Core>(*socket, loop,
-                                         WebSocketOptions{.ping = options.ping,
-                                                          .max_length = options.max_length,
-                                                          .close_timeout = options.close_timeout,
-                                                          .max_buffered_amount =
-                                                              options.max_buffered_amount});
+  auto socket = Block::create(loop, WebSocketOptions{.ping = options.ping,
+                                                    .max_length = options.max_length,
+                                                    .close_timeout = options.close_timeout,
+                                                    .max_buffered_amount =
+                                                        options.max_buffered_amount});
   Core& core = *socket->core_;
   core.url = url.to_string();
   core.version = "hybi-13";  // what driver::Client speaks (RFC 6455)

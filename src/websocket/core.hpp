@@ -115,4 +115,21 @@ class WebSocket::Core final : private driver::Handler,
   bool finished_ = false;  // onclose has fired
 };
 
+// A socket, its Core and the shared_ptr's control block in a single
+// allocation (std::make_shared), destroyed together when the last owner goes:
+// the Core first, then the WebSocket and its handlers.
+class WebSocket::Block final : public WebSocket {
+ public:
+  Block(net::EventLoop& loop, const Options& options) : core_storage_(*this, loop, options) {
+    core_ = &core_storage_;
+  }
+
+  static std::shared_ptr<WebSocket> create(net::EventLoop& loop, const Options& options) {
+    return std::make_shared<Block>(loop, options);
+  }
+
+ private:
+  Core core_storage_;
+};
+
 }  // namespace faye
