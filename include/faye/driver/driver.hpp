@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -93,9 +94,9 @@ class Driver {
   // storage, valid after the driver is gone.
   virtual std::string_view version() const = 0;
   // The subprotocol agreed in the handshake, empty if none.
-  const std::string& protocol() const { return protocol_; }
+  const std::string& protocol() const;
   // The Sec-WebSocket-Extensions value agreed in the handshake, empty if none.
-  const std::string& extensions() const { return extensions_; }
+  const std::string& extensions() const;
 
   // Server: writes the handshake response (or its rejection). Client: writes
   // the handshake request. Call once, before the first parse().
@@ -121,8 +122,10 @@ class Driver {
   Handler& handler_;
   Sink& sink_;
   ReadyState state_ = ReadyState::connecting;
-  std::string protocol_;
-  std::string extensions_;
+
+  // Set during the handshake, before open.
+  void set_protocol(std::string protocol);
+  void set_extensions(std::string extensions);
 
   void write(Bytes bytes) { sink_.write(bytes); }
   void write(std::string_view bytes) { sink_.write(as_bytes(bytes)); }
@@ -131,6 +134,15 @@ class Driver {
   // Subclasses decide what goes on the wire first.
   void emit_error(std::error_code error, std::string_view message);
   void finish_close(std::uint16_t code, std::string_view reason);
+
+ private:
+  // Most connections agree on neither: one pointer instead of two empty
+  // strings per connection.
+  struct Agreed {
+    std::string protocol;
+    std::string extensions;
+  };
+  std::unique_ptr<Agreed> agreed_;
 };
 
 }  // namespace faye::driver
