@@ -24,7 +24,8 @@ std::shared_ptr<WebSocket> WebSocket::accept(http::Request& request, Options opt
   if (!connection) return nullptr;
   auto socket = Block::create(connection->loop(), options);
   Core& core = *socket->core_;
-  core.attach(connection, socket_url(request, request.secure || connection->is_secure()));
+  core.set_url(socket_url(request, request.secure || connection->is_secure()));
+  core.attach(connection, options.max_buffered_amount);
   core.accept(request, options);
   connection->loop().post([socket, early = std::move(request.body)]() mutable {
     socket->core_->begin(std::move(early), /*connection_started=*/true);
@@ -41,7 +42,8 @@ std::shared_ptr<WebSocket> WebSocket::adopt(net::EventLoop& loop, int fd,
   if (!connection) return nullptr;
   auto socket = Block::create(loop, options);
   Core& core = *socket->core_;
-  core.attach(connection, socket_url(request, request.secure));
+  core.set_url(socket_url(request, request.secure));
+  core.attach(connection, options.max_buffered_amount);
   core.accept(request, options);
   loop.post([socket] { socket->core_->begin({}, /*connection_started=*/false); });
   return socket;

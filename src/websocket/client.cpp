@@ -45,7 +45,7 @@ std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std:
                                                     .max_buffered_amount =
                                                         options.max_buffered_amount});
   Core& core = *socket->core_;
-  core.url = url.to_string();
+  core.set_url(url.to_string());
   core.version = "hybi-13";  // what driver::Client speaks (RFC 6455)
 
   net::ConnectOptions connect;
@@ -83,12 +83,13 @@ std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std:
   auto connector = net::Connector::connect(
       loop, host, port, std::move(connect),
       [weak, url, handshake = std::move(handshake),
-       timeout = options.connect_timeout](net::ConnectResult result) mutable {
+       timeout = options.connect_timeout,
+       max_buffered_amount = options.max_buffered_amount](net::ConnectResult result) mutable {
         auto socket = weak.lock();
         if (!socket) return;
         Core& core = *socket->core_;
         if (!result) return core.fail_connecting(result.error, result.message());
-        core.attach(result.connection, core.url);
+        core.attach(result.connection, max_buffered_amount);
         core.start_client(url, std::move(handshake), timeout);
       });
   core.hold_while_connecting(std::move(connector));

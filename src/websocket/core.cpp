@@ -1,16 +1,29 @@
 #include "core.hpp"
 
+#include <algorithm>
+#include <limits>
+
 #include "faye/driver/server.hpp"
 #include "faye/error.hpp"
 
 namespace faye {
 
+namespace {
+
+// Clamped to [0, 2^32 - 1] milliseconds.
+std::chrono::duration<std::uint32_t, std::milli> to_millis(std::chrono::milliseconds value) {
+  constexpr std::chrono::milliseconds::rep most = std::numeric_limits<std::uint32_t>::max();
+  return std::chrono::duration<std::uint32_t, std::milli>(
+      static_cast<std::uint32_t>(std::clamp<std::chrono::milliseconds::rep>(value.count(), 0, most)));
+}
+
+}  // namespace
+
 WebSocket::Core::Core(WebSocket& owner, net::EventLoop& loop, const Options& options)
     : owner_(owner),
       loop_(loop),
-      ping_interval_(options.ping),
-      close_timeout_(options.close_timeout),
-      max_buffered_amount_(options.max_buffered_amount),
+      ping_interval_(to_millis(options.ping)),
+      close_timeout_(to_millis(options.close_timeout)),
       timer_(loop) {}
 
 WebSocket::Core::~Core() {
@@ -20,11 +33,17 @@ WebSocket::Core::~Core() {
   }
 }
 
-void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection, std::string socket_url) {
+void WebSocket::Core::set_url(std::string_view url) {
+  url_ = std::make_unique<char[]>(url.size() + 1);
+  url.copy(url_.get(), url.size());
+  url_[url.size()] = '\0';
+}
+
+void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection,
+                             std::size_t max_buffered_amount) {
   connection_ = std::move(connection);
-  url = std::move(socket_url);
   connection_->set_handler(this);
-  connection_->set_write_buffer_limit(max_buffered_amount_);
+  connection_->set_write_buffer_limit(max_buffered_amount);
   keep_alive_ = owner_.shared_from_this();
   listen_for_shutdown(loop_);
 }
@@ -187,7 +206,7 @@ void WebSocket::Core::on_closed(std::error_code error) {
   if (finished_) return;
   if (error == Error::write_buffer_full) {
     report_error(error, "the peer is not reading: more than " +
-                            std::to_string(max_buffered_amount_) +
+                            std::to_string(connection_->write_buffer_limit()) +
                             " bytes are waiting to be sent");
   } else if (error) {
     report_error(Error::connection_reset,

@@ -34,7 +34,7 @@ class WebSocket::Core final : private driver::Handler,
 
   // Binds the socket to its transport and driver; begin() then runs on the
   // loop in a later turn, once the application has set its handlers.
-  void attach(std::shared_ptr<net::Connection> connection, std::string url);
+  void attach(std::shared_ptr<net::Connection> connection, std::size_t max_buffered_amount);
   // The server-side driver for `request` (draft-75, draft-76 or hybi).
   void accept(const http::Request& request, const Options& options);
   // Starts the handshake, feeds `early` bytes (read with the request head),
@@ -63,7 +63,8 @@ class WebSocket::Core final : private driver::Handler,
   std::atomic<std::size_t> in_flight{0};
 
   // Written once before the socket is handed to the application, then read-only.
-  std::string url;
+  void set_url(std::string_view url);
+  std::string_view url() const { return url_ ? std::string_view(url_.get()) : std::string_view(); }
   std::string_view version;  // static storage (driver::Driver::version())
 
   // What the handshake agreed, "" before open. Any thread: the driver writes
@@ -93,11 +94,14 @@ class WebSocket::Core final : private driver::Handler,
   // keep-alive reference.
   void finish(std::uint16_t code, std::string_view reason, bool was_clean);
 
+  // Milliseconds in 32 bits (49 days) are plenty for a ping or a timeout.
+  using Millis = std::chrono::duration<std::uint32_t, std::milli>;
+
   WebSocket& owner_;
   net::EventLoop& loop_;
-  std::chrono::milliseconds ping_interval_;
-  std::chrono::milliseconds close_timeout_;
-  std::size_t max_buffered_amount_;
+  std::unique_ptr<char[]> url_;  // NUL-terminated: a pointer, not a 32-byte std::string
+  Millis ping_interval_;
+  Millis close_timeout_;
   std::shared_ptr<net::Connector> connector_;
   std::shared_ptr<net::Connection> connection_;
   std::unique_ptr<driver::Driver> driver_;
@@ -107,12 +111,12 @@ class WebSocket::Core final : private driver::Handler,
   // handshake deadline (connecting), the automatic ping (open), the close
   // timeout (closing).
   net::Timer timer_;
-  std::atomic<ReadyState> state_{ReadyState::connecting};
   std::atomic<std::size_t> buffered_{0};
-  std::uint64_t pings_sent_ = 0;
+  std::atomic<ReadyState> state_{ReadyState::connecting};
   std::atomic<bool> opened_{false};  // the handshake succeeded
   bool failed_ = false;    // an error event has fired
   bool finished_ = false;  // onclose has fired
+  std::uint32_t pings_sent_ = 0;  // automatic pings, numbered (wrapping) in their payload
 };
 
 // A socket, its Core and the shared_ptr's control block in a single

@@ -108,6 +108,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // Changes Options::write_buffer_limit, e.g. when a WebSocket with its own
   // cap takes over a connection from the HTTP server.
   void set_write_buffer_limit(std::size_t limit) noexcept { options_.write_buffer_limit = limit; }
+  std::size_t write_buffer_limit() const noexcept { return options_.write_buffer_limit; }
 
   // Stops delivering on_data; the kernel buffers and TCP flow control push
   // back on the peer. While paused with nothing to write, nothing pending
