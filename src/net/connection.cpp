@@ -7,6 +7,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include <asio/error.hpp>
 
@@ -14,6 +15,20 @@
 #include "poller.hpp"
 
 namespace faye::net {
+
+namespace {
+
+template <class To, class From>
+To clamp_to(From value) {
+  return static_cast<To>(std::clamp<From>(value, 0, std::numeric_limits<To>::max()));
+}
+
+}  // namespace
+
+Connection::Settings::Settings(const Options& options) noexcept
+    : write_buffer_limit(options.write_buffer_limit),
+      gather_threshold(clamp_to<std::uint32_t>(options.gather_threshold)),
+      linger_timeout(clamp_to<std::uint32_t>(options.linger_timeout.count())) {}
 
 struct Connection::Closing {
   explicit Closing(EventLoop& loop) : linger(loop) {}

@@ -55,7 +55,7 @@ void WebSocket::Core::accept(const http::Request& request, const Options& option
                                        .extensions = options.extensions};
   driver_ = driver::accept(request, *this, *this, server_options);
   hybi_ = dynamic_cast<driver::Hybi*>(driver_.get());
-  version = driver_->version();
+  version = driver_->version().data();
 }
 
 void WebSocket::Core::begin(std::string early, bool connection_started) {

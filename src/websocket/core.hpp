@@ -65,7 +65,8 @@ class WebSocket::Core final : private driver::Handler,
   // Written once before the socket is handed to the application, then read-only.
   void set_url(std::string_view url);
   std::string_view url() const { return url_ ? std::string_view(url_.get()) : std::string_view(); }
-  std::string_view version;  // static storage (driver::Driver::version())
+  // A static C string (driver::Driver::version()): 8 bytes, not 16.
+  const char* version = "";
 
   // What the handshake agreed, "" before open. Any thread: the driver writes
   // them before open, and opened_ publishes them.

@@ -90,8 +90,8 @@ class Driver {
   Driver& operator=(const Driver&) = delete;
 
   ReadyState ready_state() const { return state_; }
-  // "hixie-75", "hixie-76", "hybi-13", "hybi-8", ...: a view of static
-  // storage, valid after the driver is gone.
+  // "hixie-75", "hixie-76", "hybi-13", "hybi-8", ...: a view of a static,
+  // NUL-terminated string, valid after the driver is gone.
   virtual std::string_view version() const = 0;
   // The subprotocol agreed in the handshake, empty if none.
   const std::string& protocol() const;
