@@ -46,7 +46,7 @@ std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std:
                                                         options.max_buffered_amount});
   Core& core = *socket->core_;
   core.set_url(url.to_string());
-  core.version = "hybi-13";  // what driver::Client speaks (RFC 6455)
+  core.mark_client();
 
   net::ConnectOptions connect;
   connect.resolve_timeout = options.connect_timeout;

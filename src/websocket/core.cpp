@@ -21,7 +21,6 @@ std::chrono::duration<std::uint32_t, std::milli> to_millis(std::chrono::millisec
 
 WebSocket::Core::Core(WebSocket& owner, net::EventLoop& loop, const Options& options)
     : owner_(owner),
-      loop_(loop),
       ping_interval_(to_millis(options.ping)),
       close_timeout_(to_millis(options.close_timeout)),
       timer_(loop) {}
@@ -45,7 +44,7 @@ void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection,
   connection_->set_handler(this);
   connection_->set_write_buffer_limit(max_buffered_amount);
   keep_alive_ = owner_.shared_from_this();
-  listen_for_shutdown(loop_);
+  listen_for_shutdown(loop());
 }
 
 void WebSocket::Core::accept(const http::Request& request, const Options& options) {
@@ -55,7 +54,6 @@ void WebSocket::Core::accept(const http::Request& request, const Options& option
                                        .extensions = options.extensions};
   driver_ = driver::accept(request, *this, *this, server_options);
   hybi_ = dynamic_cast<driver::Hybi*>(driver_.get());
-  version = driver_->version().data();
 }
 
 void WebSocket::Core::begin(std::string early, bool connection_started) {
@@ -139,6 +137,11 @@ void WebSocket::Core::close(std::uint16_t code, std::string_view reason) {
   }
 }
 
+std::string_view WebSocket::Core::version() const {
+  if (client_) return "hybi-13";  // what driver::Client speaks (RFC 6455)
+  return driver_ ? driver_->version() : std::string_view();
+}
+
 std::string WebSocket::Core::protocol() const {
   if (!opened_.load(std::memory_order_acquire)) return {};
   return driver_->protocol();
@@ -151,7 +154,7 @@ std::string WebSocket::Core::extensions() const {
 
 std::size_t WebSocket::Core::buffered_amount() const {
   std::size_t queued = in_flight.load(std::memory_order_relaxed);
-  if (connection_ && loop_.on_loop_thread()) return queued + connection_->buffered_amount();
+  if (connection_ && loop().on_loop_thread()) return queued + connection_->buffered_amount();
   return queued + buffered_.load(std::memory_order_relaxed);
 }
 
@@ -265,7 +268,7 @@ void WebSocket::Core::finish(std::uint16_t code, std::string_view reason, bool w
   // Let go of everything the application gave us (handlers often capture
   // the socket itself) once the current call stack, which may be inside one
   // of those handlers, has unwound.
-  loop_.post([self = std::move(keep_alive_)] {
+  loop().post([self = std::move(keep_alive_)] {
     if (!self) return;
     self->onopen = nullptr;
     self->onmessage = nullptr;

@@ -57,7 +57,8 @@ class WebSocket::Core final : private driver::Handler,
 
   ReadyState state() const { return state_.load(std::memory_order_acquire); }
   std::size_t buffered_amount() const;
-  net::EventLoop& loop() const { return loop_; }
+  // The timer's loop: the socket's, kept once.
+  net::EventLoop& loop() const { return timer_.loop(); }
 
   // Bytes of cross-thread sends posted to the loop but not yet written.
   std::atomic<std::size_t> in_flight{0};
@@ -65,8 +66,11 @@ class WebSocket::Core final : private driver::Handler,
   // Written once before the socket is handed to the application, then read-only.
   void set_url(std::string_view url);
   std::string_view url() const { return url_ ? std::string_view(url_.get()) : std::string_view(); }
-  // A static C string (driver::Driver::version()): 8 bytes, not 16.
-  const char* version = "";
+  // "hybi-13" for a client (any thread). A server's driver exists before the
+  // socket is handed to the application and never changes.
+  std::string_view version() const;
+  // Client sockets: before the socket is handed to the application.
+  void mark_client() noexcept { client_ = true; }
 
   // What the handshake agreed, "" before open. Any thread: the driver writes
   // them before open, and opened_ publishes them.
@@ -99,7 +103,6 @@ class WebSocket::Core final : private driver::Handler,
   using Millis = std::chrono::duration<std::uint32_t, std::milli>;
 
   WebSocket& owner_;
-  net::EventLoop& loop_;
   std::unique_ptr<char[]> url_;  // NUL-terminated: a pointer, not a 32-byte std::string
   Millis ping_interval_;
   Millis close_timeout_;
@@ -117,7 +120,8 @@ class WebSocket::Core final : private driver::Handler,
   std::atomic<bool> opened_{false};  // the handshake succeeded
   bool failed_ = false;    // an error event has fired
   bool finished_ = false;  // onclose has fired
-  std::uint32_t pings_sent_ = 0;  // automatic pings, numbered (wrapping) in their payload
+  bool client_ = false;    // made by WebSocket::Client::connect
+  std::uint16_t pings_sent_ = 0;  // automatic pings, numbered (wrapping) in their payload
 };
 
 // A socket, its Core and the shared_ptr's control block in a single

@@ -90,8 +90,8 @@ class Driver {
   Driver& operator=(const Driver&) = delete;
 
   ReadyState ready_state() const { return state_; }
-  // "hixie-75", "hixie-76", "hybi-13", "hybi-8", ...: a view of a static,
-  // NUL-terminated string, valid after the driver is gone.
+  // "hixie-75", "hixie-76", "hybi-13", "hybi-8", ...: a view of static
+  // storage, valid after the driver is gone.
   virtual std::string_view version() const = 0;
   // The subprotocol agreed in the handshake, empty if none.
   const std::string& protocol() const;
@@ -118,6 +118,16 @@ class Driver {
   // Starts the closing handshake. On hixie drafts the socket closes at once.
   virtual bool close(std::uint16_t code = close_code::normal, std::string_view reason = {}) = 0;
 
+ private:
+  // Most connections agree on neither: one pointer instead of two empty
+  // strings per connection. (Declared first so that state_ ends the object
+  // and a subclass's small fields fill the padding after it.)
+  struct Agreed {
+    std::string protocol;
+    std::string extensions;
+  };
+  std::unique_ptr<Agreed> agreed_;
+
  protected:
   Handler& handler_;
   Sink& sink_;
@@ -134,15 +144,6 @@ class Driver {
   // Subclasses decide what goes on the wire first.
   void emit_error(std::error_code error, std::string_view message);
   void finish_close(std::uint16_t code, std::string_view reason);
-
- private:
-  // Most connections agree on neither: one pointer instead of two empty
-  // strings per connection.
-  struct Agreed {
-    std::string protocol;
-    std::string extensions;
-  };
-  std::unique_ptr<Agreed> agreed_;
 };
 
 }  // namespace faye::driver

@@ -90,6 +90,8 @@ class Hybi : public Driver {
     std::function<void()> callback;
   };
 
+  Role role_;  // here, beside the other small fields: no padding
+
   // Server handshake, decided in the constructor: the response head to send,
   // or the reason for refusing when reject_status_ is set. Freed by start().
   int reject_status_ = 0;  // 0 = accept
@@ -98,7 +100,6 @@ class Hybi : public Driver {
   // Ends the connection: frees the extensions' state, then reports the close.
   void finish(std::uint16_t code, std::string_view reason);
 
-  Role role_;
   std::size_t max_length_;
 
   // Frame parser state.

@@ -30,6 +30,7 @@ class Timer {
   void start(Duration delay, std::function<void()> fn);
   void cancel();
   bool pending() const noexcept { return heap_index_ != not_armed; }
+  EventLoop& loop() const noexcept { return *loop_; }
 
  private:
   friend class TimerQueue;
