@@ -325,6 +325,7 @@ void Connection::push_chunk(Chunk chunk) {
   if (queue_empty()) {
     queue_.clear();
     head_ = 0;
+    if (queue_.capacity() == 0) queue_ = loop_.take_write_queue();
   } else if (head_ >= 32 && head_ * 2 >= queue_.size()) {
     // Mostly written chunks ahead: drop them so the vector doesn't creep.
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
@@ -337,8 +338,9 @@ void Connection::pop_chunk() {
   loop_.give_back_write_buffer(std::move(queue_[head_].data));
   front_offset_ = 0;
   if (++head_ == queue_.size()) {
-    queue_.clear();
     head_ = 0;
+    loop_.give_back_write_queue(std::move(queue_));
+    queue_ = {};  // not taken back: freed
   }
 }
 

@@ -74,6 +74,27 @@ void EventLoop::give_back_write_buffer(std::string&& buffer) {
   spare_write_buffers_.push_back(std::move(buffer));
 }
 
+// Enough queues for the connections that write in one loop turn; short ones
+// only, so that a burst is not hoarded.
+constexpr std::size_t max_spare_write_queues = 64;
+constexpr std::size_t max_spare_write_queue_capacity = 64;
+
+std::vector<detail::WriteChunk> EventLoop::take_write_queue() {
+  if (spare_write_queues_.empty()) return {};
+  std::vector<detail::WriteChunk> queue = std::move(spare_write_queues_.back());
+  spare_write_queues_.pop_back();
+  return queue;
+}
+
+void EventLoop::give_back_write_queue(std::vector<detail::WriteChunk>&& queue) {
+  if (queue.capacity() == 0 || queue.capacity() > max_spare_write_queue_capacity ||
+      spare_write_queues_.size() >= max_spare_write_queues) {
+    return;
+  }
+  queue.clear();
+  spare_write_queues_.push_back(std::move(queue));
+}
+
 Poller& EventLoop::poller() {
   if (!poller_) poller_ = std::make_unique<Poller>(context_);
   return *poller_;

@@ -136,10 +136,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
 
  private:
   enum class State : std::uint8_t { open, closing, lingering, closed };
-  struct Chunk {
-    std::string data;
-    bool appendable;  // small writes may be appended
-  };
+  using Chunk = detail::WriteChunk;
   // What only a closing connection needs, allocated by close().
   struct Closing;
 
@@ -181,6 +178,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::unique_ptr<std::string> pending_input_;  // adopted bytes not yet delivered
   // The write queue: chunks queue_[head_ ...], oldest first. A vector with a
   // moving head, not a deque, because an empty deque still holds ~0.5 KiB.
+  // Its storage goes back to the loop whenever it empties.
   std::vector<Chunk> queue_;
   std::size_t front_offset_ = 0;  // bytes of queue_[head_] already written
   std::size_t buffered_ = 0;

@@ -29,6 +29,14 @@ class Poller;
 class ShutdownListener;
 class TimerQueue;
 
+namespace detail {
+// One entry of a connection's write queue (net/connection.hpp).
+struct WriteChunk {
+  std::string data;
+  bool appendable;  // small writes may be appended
+};
+}  // namespace detail
+
 class EventLoop {
  public:
   // 512 KiB: large enough that a busy connection drains its kernel receive
@@ -91,6 +99,10 @@ class EventLoop {
   // given back.
   std::string take_write_buffer();
   void give_back_write_buffer(std::string&& buffer);
+  // The same for the storage of the connections' write queues: an idle
+  // connection holds no queue. take_write_queue() returns an empty vector.
+  std::vector<detail::WriteChunk> take_write_queue();
+  void give_back_write_queue(std::vector<detail::WriteChunk>&& queue);
 
   asio::io_context& context() noexcept { return context_; }
   // The queue behind every Timer of this loop (internal; see net/timer.hpp).
@@ -110,6 +122,7 @@ class EventLoop {
   std::unique_ptr<TimerQueue> timers_;
   std::unique_ptr<Poller> poller_;
   std::vector<std::string> spare_write_buffers_;
+  std::vector<std::vector<detail::WriteChunk>> spare_write_queues_;
   ShutdownListener* shutdown_listeners_ = nullptr;  // see net/shutdown.hpp
 };
 
