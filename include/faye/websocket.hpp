@@ -116,11 +116,12 @@ class WebSocket : public std::enable_shared_from_this<WebSocket> {
   WebSocket(const WebSocket&) = delete;
   WebSocket& operator=(const WebSocket&) = delete;
 
-  class Core;  // the machinery, in src/websocket/
+  class Core;   // the machinery, in src/websocket/
+  class Block;  // a WebSocket and its Core in one allocation
 
  private:
   WebSocket();
-  std::unique_ptr<Core> core_;
+  Core* core_ = nullptr;  // in the same Block
 };
 
 // TLS settings of a client. By default the server's certificate chain AND its

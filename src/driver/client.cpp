@@ -105,7 +105,7 @@ bool Client::check_response() {
                      "server selected subprotocol '" + *chosen + "' which was not offered");
       return false;
     }
-    protocol_ = *chosen;
+    set_protocol(*chosen);
   }
   auto extensions = headers.get_all("Sec-WebSocket-Extensions");
   if (!extensions) {
@@ -125,7 +125,7 @@ bool Client::check_response() {
     return false;
   }
   if (negotiated_->active()) {
-    extensions_ = std::move(*extensions);
+    set_extensions(std::move(*extensions));
     allowed_rsv_ = negotiated_->rsv();
   } else {
     negotiated_.reset();

@@ -36,7 +36,7 @@ Draft75::Draft75(const http::Request& request, Handler& handler, Sink& sink,
     : Driver(handler, sink), max_length_(options.max_length) {
   const std::string prefix(dialect.header_prefix);
   if (auto offered = request.headers.get_all(prefix + "WebSocket-Protocol")) {
-    if (auto chosen = select_protocol(*offered, options.protocols)) protocol_ = std::move(*chosen);
+    if (auto chosen = select_protocol(*offered, options.protocols)) set_protocol(std::move(*chosen));
   }
 
   std::string& head = handshake_head_;
@@ -47,8 +47,8 @@ Draft75::Draft75(const http::Request& request, Handler& handler, Sink& sink,
   }
   head.append(prefix).append("WebSocket-Location: ").append(request.secure ? "wss://" : "ws://");
   head.append(request.host()).append(request.target).append("\r\n");
-  if (!protocol_.empty()) {
-    head.append(prefix).append("WebSocket-Protocol: ").append(protocol_).append("\r\n");
+  if (!protocol().empty()) {
+    head.append(prefix).append("WebSocket-Protocol: ").append(protocol()).append("\r\n");
   }
   for (const auto& [name, value] : options.headers) {
     head.append(name).append(": ").append(value).append("\r\n");

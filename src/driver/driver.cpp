@@ -1,8 +1,27 @@
 #include "faye/driver/driver.hpp"
 
+#include <utility>
 #include <vector>
 
 namespace faye::driver {
+namespace {
+
+const std::string none;
+
+}  // namespace
+
+const std::string& Driver::protocol() const { return agreed_ ? agreed_->protocol : none; }
+const std::string& Driver::extensions() const { return agreed_ ? agreed_->extensions : none; }
+
+void Driver::set_protocol(std::string protocol) {
+  if (!agreed_) agreed_ = std::make_unique<Agreed>();
+  agreed_->protocol = std::move(protocol);
+}
+
+void Driver::set_extensions(std::string extensions) {
+  if (!agreed_) agreed_ = std::make_unique<Agreed>();
+  agreed_->extensions = std::move(extensions);
+}
 
 void Driver::parse(std::string_view data) {
   std::vector<std::uint8_t> copy(data.begin(), data.end());

@@ -42,6 +42,18 @@ std::string_view fit_reason(std::string_view reason) {
 
 }  // namespace
 
+std::string_view Hybi::version() const {
+  // Static storage, as Driver::version() promises.
+  switch (version_number_) {
+    case 7:
+      return "hybi-7";
+    case 8:
+      return "hybi-8";
+    default:
+      return "hybi-13";
+  }
+}
+
 Hybi::Hybi(Role role, Handler& handler, Sink& sink, std::size_t max_length)
     : Driver(handler, sink), role_(role), max_length_(max_length) {}
 
@@ -56,7 +68,7 @@ Hybi::Hybi(const http::Request& request, Handler& handler, Sink& sink,
 void Hybi::accept_request(const http::Request& request, const ServerOptions& options) {
   auto reject = [&](int status, std::string message) {
     reject_status_ = status;
-    reject_message_ = std::move(message);
+    handshake_ = std::make_unique<std::string>(std::move(message));
   };
   const http::Headers& headers = request.headers;
   std::string_view version = headers.get("Sec-WebSocket-Version").value_or("");
@@ -67,7 +79,7 @@ void Hybi::accept_request(const http::Request& request, const ServerOptions& opt
     // RFC 6455 4.4: answer with the versions we do speak.
     return reject(426, "unsupported Sec-WebSocket-Version: '" + std::string(version) + "'");
   }
-  version_ = "hybi-" + std::to_string(number);
+  version_number_ = static_cast<std::uint8_t>(number);
 
   if (request.method != "GET") return reject(400, "WebSocket handshake must use GET");
   if (request.version_major < 1 || (request.version_major == 1 && request.version_minor < 1)) {
@@ -91,8 +103,8 @@ void Hybi::accept_request(const http::Request& request, const ServerOptions& opt
   response.headers.add("Sec-WebSocket-Accept", accept_key(*key));
   if (auto offered = headers.get_all("Sec-WebSocket-Protocol")) {
     if (auto chosen = select_protocol(*offered, options.protocols)) {
-      protocol_ = *chosen;
-      response.headers.add("Sec-WebSocket-Protocol", protocol_);
+      set_protocol(*chosen);
+      response.headers.add("Sec-WebSocket-Protocol", protocol());
     }
   }
   // RFC 6455 9.1: accept what we support of the client's offers. A server
@@ -108,28 +120,28 @@ void Hybi::accept_request(const http::Request& request, const ServerOptions& opt
       }
       if (negotiated->active()) {
         response.headers.add("Sec-WebSocket-Extensions", answer);
-        extensions_ = std::move(answer);
+        set_extensions(std::move(answer));
         allowed_rsv_ = negotiated->rsv();
         negotiated_ = std::move(negotiated);
       }
     }
   }
   for (const auto& [name, value] : options.headers) response.headers.add(name, value);
-  response_head_ = response.serialize_head();
+  handshake_ = std::make_unique<std::string>(response.serialize_head());
 }
 
 void Hybi::start() {
   if (state_ != ReadyState::connecting) return;
+  const std::string handshake = handshake_ ? std::move(*handshake_) : std::string();
+  handshake_.reset();
   if (reject_status_ != 0) {
-    write(rejection(reject_status_, reject_message_));
+    write(rejection(reject_status_, handshake));
     Error error = reject_status_ == 426 ? Error::unsupported_version : Error::bad_request;
-    emit_error(error, reject_message_);
-    finish(close_code::protocol_error, reject_message_);
+    emit_error(error, handshake);
+    finish(close_code::protocol_error, handshake);
     return;
   }
-  write(response_head_);
-  response_head_.clear();
-  response_head_.shrink_to_fit();
+  write(handshake);
   open();
 }
 
@@ -408,14 +420,16 @@ void Hybi::on_control(Bytes payload) {
       break;
     case Opcode::pong: {
       handler_.on_pong(payload);
-      auto it = std::find_if(pings_.begin(), pings_.end(), [&](const PendingPing& ping) {
+      if (!pings_) break;
+      auto it = std::find_if(pings_->begin(), pings_->end(), [&](const PendingPing& ping) {
         return as_bytes(ping.payload).size() == payload.size() &&
                std::equal(payload.begin(), payload.end(), ping.payload.begin(), ping.payload.end(),
                           [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); });
       });
-      if (it != pings_.end()) {
+      if (it != pings_->end()) {
         auto callback = std::move(it->callback);
-        pings_.erase(it);
+        pings_->erase(it);
+        if (pings_->empty()) pings_.reset();
         if (callback) callback();
       }
       break;
@@ -523,7 +537,10 @@ bool Hybi::frame(Opcode opcode, Bytes payload, bool fin, bool compress) {
 
 bool Hybi::ping(Bytes payload, std::function<void()> on_pong) {
   if (state_ != ReadyState::open || payload.size() > kMaxControlPayload) return false;
-  if (on_pong) pings_.push_back({std::string(as_text(payload)), std::move(on_pong)});
+  if (on_pong) {
+    if (!pings_) pings_ = std::make_unique<std::vector<PendingPing>>();
+    pings_->push_back({std::string(as_text(payload)), std::move(on_pong)});
+  }
   return send_frame(kFin | static_cast<std::uint8_t>(Opcode::ping), payload);
 }
 

@@ -66,7 +66,8 @@ ServerConnection::ServerConnection(ConnectionOwner& owner,
     : owner_(owner),
       connection_(std::move(connection)),
       parser_(owner.config().parser),
-      timer_(connection_->loop()) {}
+      timer_(connection_->loop()),
+      remote_address_(connection_->remote_endpoint()) {}
 
 ServerConnection::~ServerConnection() {
   if (connection_) {
@@ -220,7 +221,7 @@ void ServerConnection::upgrade(std::string_view rest) {
 }
 
 std::optional<Response> ServerConnection::call_application(Request& request, bool upgrade) {
-  request.remote_address = connection_->remote_endpoint();
+  request.remote_address = remote_address_;
   request.secure = connection_->is_secure();
   request.connection = connection_;
   // A new owner installs its own handler during the call; the connection

@@ -107,6 +107,7 @@ class ServerConnection final : public net::Connection::Handler,
   std::shared_ptr<net::Connection> connection_;
   RequestParser parser_;
   net::Timer timer_;
+  std::string remote_address_;  // for every request's Request::remote_address
   // Input not parsed yet: only while held back (reading paused), so it never
   // exceeds one read batch.
   std::string input_;

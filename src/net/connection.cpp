@@ -7,6 +7,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include <asio/error.hpp>
 
@@ -14,6 +15,26 @@
 #include "poller.hpp"
 
 namespace faye::net {
+
+namespace {
+
+template <class To, class From>
+To clamp_to(From value) {
+  return static_cast<To>(std::clamp<From>(value, 0, std::numeric_limits<To>::max()));
+}
+
+}  // namespace
+
+Connection::Settings::Settings(const Options& options) noexcept
+    : write_buffer_limit(options.write_buffer_limit),
+      gather_threshold(clamp_to<std::uint32_t>(options.gather_threshold)),
+      linger_timeout(clamp_to<std::uint32_t>(options.linger_timeout.count())) {}
+
+struct Connection::Closing {
+  explicit Closing(EventLoop& loop) : linger(loop) {}
+  Timer linger;
+  std::error_code reason;  // for on_closed, once the exchange is over
+};
 
 std::shared_ptr<Connection> Connection::create(EventLoop& loop, std::unique_ptr<Stream> stream,
                                                Options options) {
@@ -50,16 +71,15 @@ std::shared_ptr<Connection> Connection::adopt(EventLoop& loop, Socket socket, By
   std::error_code ignored;
   socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   auto connection = create(loop, std::make_unique<TcpStream>(std::move(socket)), options);
-  connection->pending_input_.assign(as_text(already_read));
+  if (!already_read.empty()) {
+    connection->pending_input_ = std::make_unique<std::string>(as_text(already_read));
+  }
   return connection;
 }
 
 Connection::Connection(EventLoop& loop, std::unique_ptr<Stream> stream, Options options)
-    : loop_(loop), stream_(std::move(stream)), options_(options), linger_(loop) {
+    : loop_(loop), stream_(std::move(stream)), options_(options) {
   secure_ = stream_->is_secure();
-  std::error_code ec;
-  const auto endpoint = stream_->socket().remote_endpoint(ec);
-  if (!ec) remote_endpoint_ = to_string(endpoint);
   stream_->release_from_reactor();
 }
 
@@ -67,6 +87,14 @@ Connection::~Connection() = default;
 
 Socket::native_handle_type Connection::native_handle() noexcept {
   return stream_->native_handle();
+}
+
+std::string Connection::remote_endpoint() const {
+  asio::ip::tcp::endpoint endpoint;
+  socklen_t length = static_cast<socklen_t>(endpoint.capacity());
+  if (::getpeername(stream_->native_handle(), endpoint.data(), &length) != 0) return {};
+  endpoint.resize(length);
+  return to_string(endpoint);
 }
 
 void Connection::start() {
@@ -90,10 +118,11 @@ void Connection::read_now() {
   bool more = false;
   Wait wait = Wait::none;
   std::error_code error;
-  if (!pending_input_.empty()) {
-    filled = std::min(pending_input_.size(), buffer.size());
-    std::memcpy(buffer.data(), pending_input_.data(), filled);
-    pending_input_.erase(0, filled);
+  if (pending_input_) {
+    filled = std::min(pending_input_->size(), buffer.size());
+    std::memcpy(buffer.data(), pending_input_->data(), filled);
+    pending_input_->erase(0, filled);
+    if (pending_input_->empty()) pending_input_.reset();
     more = true;
   } else {
     // Until the socket would block: with edge-triggered readiness, stopping
@@ -199,12 +228,12 @@ void Connection::on_read_error(std::error_code ec) {
     if (state_ == State::open) {
       begin_close(ec);
     } else if (state_ == State::lingering) {
-      finish(close_reason_);
+      finish(closing_->reason);
     }
     return;
   }
   // After our FIN, the exchange is complete whatever the peer does.
-  finish(state_ == State::lingering ? close_reason_ : ec);
+  finish(state_ == State::lingering ? closing_->reason : ec);
 }
 
 bool Connection::write(Bytes data) {
@@ -324,6 +353,7 @@ void Connection::push_chunk(Chunk chunk) {
   if (queue_empty()) {
     queue_.clear();
     head_ = 0;
+    if (queue_.capacity() == 0) queue_ = loop_.take_write_queue();
   } else if (head_ >= 32 && head_ * 2 >= queue_.size()) {
     // Mostly written chunks ahead: drop them so the vector doesn't creep.
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
@@ -336,8 +366,9 @@ void Connection::pop_chunk() {
   loop_.give_back_write_buffer(std::move(queue_[head_].data));
   front_offset_ = 0;
   if (++head_ == queue_.size()) {
-    queue_.clear();
     head_ = 0;
+    loop_.give_back_write_queue(std::move(queue_));
+    queue_ = {};  // not taken back: freed
   }
 }
 
@@ -383,11 +414,12 @@ void Connection::close() {
 void Connection::begin_close(std::error_code reason) {
   if (state_ != State::open) return;
   state_ = State::closing;
-  close_reason_ = reason;
-  linger_.start(options_.linger_timeout, [weak = weak_from_this()] {
+  closing_ = std::make_unique<Closing>(loop_);
+  closing_->reason = reason;
+  closing_->linger.start(options_.linger_timeout, [weak = weak_from_this()] {
     if (auto self = weak.lock()) {
       // Everything sent and only the peer's FIN missing is still a clean close.
-      self->finish(self->queue_empty() ? self->close_reason_
+      self->finish(self->queue_empty() ? self->closing_->reason
                                         : std::error_code(asio::error::timed_out));
     }
   });
@@ -407,7 +439,7 @@ void Connection::shutdown_send() {
   const IoResult result = stream_->shutdown_send();
   if (result.wait != Wait::none) return wait_writable(result.wait);
   state_ = State::lingering;
-  if (result.error || eof_received_ || !started_) return finish(close_reason_);
+  if (result.error || eof_received_ || !started_) return finish(closing_->reason);
   // Keep reading (and discarding) until the peer's FIN: closing with unread
   // input would make the kernel send RST, which can destroy our last bytes
   // before the peer reads them.
@@ -431,7 +463,7 @@ void Connection::abort() {
 void Connection::finish(std::error_code ec) {
   if (state_ == State::closed) return;
   state_ = State::closed;
-  linger_.cancel();
+  if (closing_) closing_->linger.cancel();
   // The stream closes its descriptor below, which takes it out of the set.
   if (watched_) loop_.poller().forget(watch_token_);
   watched_ = false;
@@ -441,7 +473,7 @@ void Connection::finish(std::error_code ec) {
   stream_->close();
   clear_queue();
   buffered_ = 0;
-  pending_input_.clear();
+  pending_input_.reset();
   // Always from the loop, never from inside write()/abort()/on_data.
   loop_.post([self = shared_from_this(), ec] {
     Handler* handler = self->handler_;

@@ -2,6 +2,7 @@
 
 #include <asio/executor_work_guard.hpp>
 
+#include "faye/net/shutdown.hpp"
 #include "poller.hpp"
 #include "timer_queue.hpp"
 
@@ -11,7 +12,10 @@ namespace faye::net {
 EventLoop::EventLoop(Options options)
     : context_(1), read_buffer_size_(options.read_buffer_size ? options.read_buffer_size : 1) {}
 
-EventLoop::~EventLoop() = default;
+EventLoop::~EventLoop() {
+  // Listeners that outlive the loop must not reach back into it.
+  while (shutdown_listeners_) shutdown_listeners_->stop_listening_for_shutdown();
+}
 
 std::size_t EventLoop::run() {
   if (context_.stopped()) context_.restart();
@@ -77,6 +81,27 @@ void EventLoop::give_back_write_buffer(std::string&& buffer) {
   }
   buffer.clear();
   spare_write_buffers_.push_back(std::move(buffer));
+}
+
+// Enough queues for the connections that write in one loop turn; short ones
+// only, so that a burst is not hoarded.
+constexpr std::size_t max_spare_write_queues = 64;
+constexpr std::size_t max_spare_write_queue_capacity = 64;
+
+std::vector<detail::WriteChunk> EventLoop::take_write_queue() {
+  if (spare_write_queues_.empty()) return {};
+  std::vector<detail::WriteChunk> queue = std::move(spare_write_queues_.back());
+  spare_write_queues_.pop_back();
+  return queue;
+}
+
+void EventLoop::give_back_write_queue(std::vector<detail::WriteChunk>&& queue) {
+  if (queue.capacity() == 0 || queue.capacity() > max_spare_write_queue_capacity ||
+      spare_write_queues_.size() >= max_spare_write_queues) {
+    return;
+  }
+  queue.clear();
+  spare_write_queues_.push_back(std::move(queue));
 }
 
 Poller& EventLoop::poller() {

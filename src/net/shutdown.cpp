@@ -1,49 +1,41 @@
 #include "faye/net/shutdown.hpp"
 
-#include <map>
-#include <unordered_map>
-#include <vector>
+#include "faye/net/event_loop.hpp"
 
 namespace faye::net {
-namespace {
 
-// Every access is on the loop's own thread, so a thread-local table needs no
-// lock; keying by loop keeps several loops run in turn by one thread apart.
-struct Registry {
-  ShutdownToken next = 1;
-  std::unordered_map<const EventLoop*, std::map<ShutdownToken, std::function<void()>>> callbacks;
-};
-
-Registry& registry() {
-  thread_local Registry instance;
-  return instance;
+void ShutdownListener::listen_for_shutdown(EventLoop& loop) noexcept {
+  if (prev_) return;
+  ShutdownListener*& head = loop.shutdown_listeners_;
+  next_ = head;
+  if (next_) next_->prev_ = &next_;
+  head = this;
+  prev_ = &head;
 }
 
-}  // namespace
-
-ShutdownToken on_shutdown(EventLoop& loop, std::function<void()> callback) {
-  Registry& r = registry();
-  ShutdownToken token = r.next++;
-  r.callbacks[&loop].emplace(token, std::move(callback));
-  return token;
-}
-
-void cancel_shutdown(EventLoop& loop, ShutdownToken token) {
-  Registry& r = registry();
-  auto it = r.callbacks.find(&loop);
-  if (it == r.callbacks.end()) return;
-  it->second.erase(token);
-  if (it->second.empty()) r.callbacks.erase(it);
+void ShutdownListener::stop_listening_for_shutdown() noexcept {
+  if (!prev_) return;
+  *prev_ = next_;
+  if (next_) next_->prev_ = prev_;
+  next_ = nullptr;
+  prev_ = nullptr;
 }
 
 std::size_t notify_shutdown(EventLoop& loop) {
-  Registry& r = registry();
-  auto it = r.callbacks.find(&loop);
-  if (it == r.callbacks.end()) return 0;
-  auto callbacks = std::move(it->second);
-  r.callbacks.erase(it);
-  for (auto& [token, callback] : callbacks) callback();
-  return callbacks.size();
+  // Detached first: a listener that registers again (or a new one) waits for
+  // the next notification.
+  ShutdownListener* pending = loop.shutdown_listeners_;
+  loop.shutdown_listeners_ = nullptr;
+  if (pending) pending->prev_ = &pending;
+  std::size_t notified = 0;
+  // One at a time from the front: a callback may unregister any listener,
+  // including the next one.
+  while (ShutdownListener* listener = pending) {
+    listener->stop_listening_for_shutdown();
+    ++notified;
+    listener->on_shutdown();
+  }
+  return notified;
 }
 
 }  // namespace faye::net

@@ -14,11 +14,12 @@
 
 namespace faye::net {
 
-Stream::Stream(Socket socket) : socket_(std::move(socket)), fd_(socket_.native_handle()) {
+Stream::Stream(Socket socket)
+    : socket_(std::make_unique<Socket>(std::move(socket))), fd_(socket_->native_handle()) {
   // Non-blocking at the descriptor level: reads and writes are attempted
   // directly, and OpenSSL (which calls read/write on the fd) must not block.
   std::error_code ignored;
-  socket_.non_blocking(true, ignored);
+  socket_->non_blocking(true, ignored);
 }
 
 Stream::~Stream() {
@@ -26,12 +27,13 @@ Stream::~Stream() {
 }
 
 void Stream::release_from_reactor() {
-  if (released_ || !socket_.is_open()) return;
+  if (released_ || !socket_->is_open()) return;
   std::error_code ec;
-  const int fd = socket_.release(ec);
+  const int fd = socket_->release(ec);
   if (ec) return;  // stays with Asio, which still works
   fd_ = fd;
   released_ = true;
+  socket_.reset();
 }
 
 void Stream::close() noexcept {
@@ -39,7 +41,7 @@ void Stream::close() noexcept {
     if (fd_ >= 0) ::close(fd_);
   } else {
     std::error_code ignored;
-    socket_.close(ignored);
+    socket_->close(ignored);
   }
   fd_ = -1;
 }

@@ -7,51 +7,51 @@
 namespace faye::net {
 
 TimerQueue::~TimerQueue() {
-  for (Timer* timer : heap_) timer->heap_index_ = Timer::not_armed;
+  for (const Entry& entry : heap_) entry.timer->heap_index_ = Timer::not_armed;
 }
 
-bool TimerQueue::earlier(const Timer& a, const Timer& b) const noexcept {
-  if (a.deadline_ != b.deadline_) return a.deadline_ < b.deadline_;
-  return a.sequence_ < b.sequence_;
+bool TimerQueue::earlier(const Entry& a, const Entry& b) noexcept {
+  if (a.deadline != b.deadline) return a.deadline < b.deadline;
+  return a.sequence < b.sequence;
 }
 
-void TimerQueue::place(std::size_t index, Timer& timer) noexcept {
-  heap_[index] = &timer;
-  timer.heap_index_ = index;
+void TimerQueue::place(std::size_t index, const Entry& entry) noexcept {
+  heap_[index] = entry;
+  entry.timer->heap_index_ = index;
 }
 
 void TimerQueue::sift_up(std::size_t index) noexcept {
-  Timer& timer = *heap_[index];
+  const Entry entry = heap_[index];
   while (index > 0) {
     const std::size_t parent = (index - 1) / 2;
-    if (!earlier(timer, *heap_[parent])) break;
-    place(index, *heap_[parent]);
+    if (!earlier(entry, heap_[parent])) break;
+    place(index, heap_[parent]);
     index = parent;
   }
-  place(index, timer);
+  place(index, entry);
 }
 
 void TimerQueue::sift_down(std::size_t index) noexcept {
-  Timer& timer = *heap_[index];
+  const Entry entry = heap_[index];
   const std::size_t size = heap_.size();
   for (;;) {
     std::size_t child = 2 * index + 1;
     if (child >= size) break;
-    if (child + 1 < size && earlier(*heap_[child + 1], *heap_[child])) ++child;
-    if (!earlier(*heap_[child], timer)) break;
-    place(index, *heap_[child]);
+    if (child + 1 < size && earlier(heap_[child + 1], heap_[child])) ++child;
+    if (!earlier(heap_[child], entry)) break;
+    place(index, heap_[child]);
     index = child;
   }
-  place(index, timer);
+  place(index, entry);
 }
 
 void TimerQueue::erase_at(std::size_t index) noexcept {
-  heap_[index]->heap_index_ = Timer::not_armed;
-  Timer* last = heap_.back();
+  heap_[index].timer->heap_index_ = Timer::not_armed;
+  const Entry last = heap_.back();
   heap_.pop_back();
   if (index == heap_.size()) return;
-  place(index, *last);
-  if (index > 0 && earlier(*last, *heap_[(index - 1) / 2])) {
+  place(index, last);
+  if (index > 0 && earlier(last, heap_[(index - 1) / 2])) {
     sift_up(index);
   } else {
     sift_down(index);
@@ -59,9 +59,7 @@ void TimerQueue::erase_at(std::size_t index) noexcept {
 }
 
 void TimerQueue::add(Timer& timer, Clock::time_point deadline) {
-  timer.deadline_ = deadline;
-  timer.sequence_ = next_sequence_++;
-  heap_.push_back(&timer);
+  heap_.push_back({deadline, next_sequence_++, &timer});
   sift_up(heap_.size() - 1);
   if (!firing_) rearm();
 }
@@ -80,7 +78,7 @@ void TimerQueue::rearm() {
     }
     return;
   }
-  const Clock::time_point earliest = heap_.front()->deadline_;
+  const Clock::time_point earliest = heap_.front().deadline;
   if (earliest == alarm_deadline_) return;
   // Moving the alarm cancels its pending wait; the generation tells that
   // stale completion (which may still arrive without an error) to do nothing.
@@ -99,8 +97,8 @@ void TimerQueue::fire() {
   const Clock::time_point now = Clock::now();
   // One at a time: a callback may start, cancel or destroy any timer,
   // including the ones due next.
-  while (!heap_.empty() && heap_.front()->deadline_ <= now) {
-    Timer& timer = *heap_.front();
+  while (!heap_.empty() && heap_.front().deadline <= now) {
+    Timer& timer = *heap_.front().timer;
     erase_at(0);
     auto fn = std::move(timer.fn_);
     timer.fn_ = nullptr;

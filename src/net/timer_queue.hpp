@@ -34,8 +34,14 @@ class TimerQueue {
   void remove(Timer& timer);
 
  private:
-  bool earlier(const Timer& a, const Timer& b) const noexcept;
-  void place(std::size_t index, Timer& timer) noexcept;
+  struct Entry {
+    Clock::time_point deadline;
+    std::uint64_t sequence;  // start order, for timers due at the same time
+    Timer* timer;
+  };
+
+  static bool earlier(const Entry& a, const Entry& b) noexcept;
+  void place(std::size_t index, const Entry& entry) noexcept;
   void sift_up(std::size_t index) noexcept;
   void sift_down(std::size_t index) noexcept;
   void erase_at(std::size_t index) noexcept;
@@ -45,7 +51,7 @@ class TimerQueue {
   void fire();
 
   asio::steady_timer alarm_;
-  std::vector<Timer*> heap_;
+  std::vector<Entry> heap_;
   Clock::time_point alarm_deadline_ = Clock::time_point::max();
   std::uint64_t alarm_generation_ = 0;
   std::uint64_t next_sequence_ = 0;

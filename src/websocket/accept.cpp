@@ -22,10 +22,10 @@ bool WebSocket::is_websocket(const http::Request& request) {
 std::shared_ptr<WebSocket> WebSocket::accept(http::Request& request, Options options) {
   std::shared_ptr<net::Connection> connection = std::move(request.connection);
   if (!connection) return nullptr;
-  auto socket = std::shared_ptr<WebSocket>(new WebSocket());
-  socket->core_ = std::make_unique<Core>(*socket, connection->loop(), options);
+  auto socket = Block::create(connection->loop(), options);
   Core& core = *socket->core_;
-  core.attach(connection, socket_url(request, request.secure || connection->is_secure()));
+  core.set_url(socket_url(request, request.secure || connection->is_secure()));
+  core.attach(connection, options.max_buffered_amount);
   core.accept(request, options);
   connection->loop().post([socket, early = std::move(request.body)]() mutable {
     socket->core_->begin(std::move(early), /*connection_started=*/true);
@@ -40,10 +40,10 @@ std::shared_ptr<WebSocket> WebSocket::adopt(net::EventLoop& loop, int fd,
   auto connection = net::Connection::adopt(
       loop, fd, already_read, error, {.write_buffer_limit = options.max_buffered_amount});
   if (!connection) return nullptr;
-  auto socket = std::shared_ptr<WebSocket>(new WebSocket());
-  socket->core_ = std::make_unique<Core>(*socket, loop, options);
+  auto socket = Block::create(loop, options);
   Core& core = *socket->core_;
-  core.attach(connection, socket_url(request, request.secure));
+  core.set_url(socket_url(request, request.secure));
+  core.attach(connection, options.max_buffered_amount);
   core.accept(request, options);
   loop.post([socket] { socket->core_->begin({}, /*connection_started=*/false); });
   return socket;

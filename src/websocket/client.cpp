@@ -39,15 +39,14 @@ std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std:
     }
   }
 
-  auto socket = std::shared_ptr<WebSocket>(new WebSocket());
-  socket->core_ = std::make_unique<Core>(*socket, loop,
-                                         WebSocketOptions{.ping = options.ping,
-                                                          .max_length = options.max_length,
-                                                          .close_timeout = options.close_timeout,
-                                                          .max_buffered_amount =
-                                                              options.max_buffered_amount});
+  auto socket = Block::create(loop, WebSocketOptions{.ping = options.ping,
+                                                    .max_length = options.max_length,
+                                                    .close_timeout = options.close_timeout,
+                                                    .max_buffered_amount =
+                                                        options.max_buffered_amount});
   Core& core = *socket->core_;
-  core.url = url.to_string();
+  core.set_url(url.to_string());
+  core.mark_client();
 
   net::ConnectOptions connect;
   connect.resolve_timeout = options.connect_timeout;
@@ -84,12 +83,13 @@ std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std:
   auto connector = net::Connector::connect(
       loop, host, port, std::move(connect),
       [weak, url, handshake = std::move(handshake),
-       timeout = options.connect_timeout](net::ConnectResult result) mutable {
+       timeout = options.connect_timeout,
+       max_buffered_amount = options.max_buffered_amount](net::ConnectResult result) mutable {
         auto socket = weak.lock();
         if (!socket) return;
         Core& core = *socket->core_;
         if (!result) return core.fail_connecting(result.error, result.message());
-        core.attach(result.connection, core.url);
+        core.attach(result.connection, max_buffered_amount);
         core.start_client(url, std::move(handshake), timeout);
       });
   core.hold_while_connecting(std::move(connector));

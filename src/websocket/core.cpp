@@ -1,18 +1,29 @@
 #include "core.hpp"
 
+#include <algorithm>
+#include <limits>
+
 #include "faye/driver/server.hpp"
 #include "faye/error.hpp"
 
 namespace faye {
 
+namespace {
+
+// Clamped to [0, 2^32 - 1] milliseconds.
+std::chrono::duration<std::uint32_t, std::milli> to_millis(std::chrono::milliseconds value) {
+  constexpr std::chrono::milliseconds::rep most = std::numeric_limits<std::uint32_t>::max();
+  return std::chrono::duration<std::uint32_t, std::milli>(
+      static_cast<std::uint32_t>(std::clamp<std::chrono::milliseconds::rep>(value.count(), 0, most)));
+}
+
+}  // namespace
+
 WebSocket::Core::Core(WebSocket& owner, net::EventLoop& loop, const Options& options)
     : owner_(owner),
-      loop_(loop),
-      ping_interval_(options.ping),
-      close_timeout_(options.close_timeout),
-      max_buffered_amount_(options.max_buffered_amount),
-      ping_timer_(loop),
-      close_timer_(loop) {}
+      ping_interval_(to_millis(options.ping)),
+      close_timeout_(to_millis(options.close_timeout)),
+      timer_(loop) {}
 
 WebSocket::Core::~Core() {
   if (connection_) {
@@ -21,22 +32,19 @@ WebSocket::Core::~Core() {
   }
 }
 
-void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection, std::string socket_url) {
+void WebSocket::Core::set_url(std::string_view url) {
+  url_ = std::make_unique<char[]>(url.size() + 1);
+  url.copy(url_.get(), url.size());
+  url_[url.size()] = '\0';
+}
+
+void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection,
+                             std::size_t max_buffered_amount) {
   connection_ = std::move(connection);
-  url = std::move(socket_url);
   connection_->set_handler(this);
-  connection_->set_write_buffer_limit(max_buffered_amount_);
+  connection_->set_write_buffer_limit(max_buffered_amount);
   keep_alive_ = owner_.shared_from_this();
-  // A server stopping gracefully says goodbye: RFC 6455 7.4.1, 1001.
-  shutdown_token_ = net::on_shutdown(loop_, [this] {
-    shutdown_token_ = 0;
-    if (state() == ReadyState::connecting) {
-      if (connection_) connection_->abort();
-      finish(driver::close_code::going_away, "server shutting down", false);
-    } else {
-      close(driver::close_code::going_away, "server shutting down");
-    }
-  });
+  listen_for_shutdown(loop());
 }
 
 void WebSocket::Core::accept(const http::Request& request, const Options& options) {
@@ -46,7 +54,6 @@ void WebSocket::Core::accept(const http::Request& request, const Options& option
                                        .extensions = options.extensions};
   driver_ = driver::accept(request, *this, *this, server_options);
   hybi_ = dynamic_cast<driver::Hybi*>(driver_.get());
-  version = std::string(driver_->version());
 }
 
 void WebSocket::Core::begin(std::string early, bool connection_started) {
@@ -75,8 +82,7 @@ void WebSocket::Core::start_client(const http::Url& url, driver::ClientOptions o
   auto client = std::make_unique<driver::Client>(url, handler, sink, std::move(options));
   hybi_ = client.get();
   driver_ = std::move(client);
-  version = std::string(driver_->version());
-  close_timer_.start(handshake_timeout, [this] {
+  timer_.start(handshake_timeout, [this] {
     report_error(Error::handshake_timeout, "the server did not complete the handshake in time");
     if (connection_) connection_->abort();
     finish(driver::close_code::abnormal, "", false);
@@ -121,8 +127,9 @@ void WebSocket::Core::close(std::uint16_t code, std::string_view reason) {
   if (!driver_->close(code, reason)) return;
   sync_state();
   if (!finished_ && driver_->ready_state() == ReadyState::closing) {
-    // RFC 6455 7.1.1: don't wait forever for the peer's close frame.
-    close_timer_.start(close_timeout_, [this] {
+    // RFC 6455 7.1.1: don't wait forever for the peer's close frame (this
+    // replaces the automatic ping, which only runs while open).
+    timer_.start(close_timeout_, [this] {
       report_error(Error::close_timeout, "the peer did not answer the close frame in time");
       if (connection_) connection_->abort();
       finish(driver::close_code::abnormal, "", false);
@@ -130,19 +137,32 @@ void WebSocket::Core::close(std::uint16_t code, std::string_view reason) {
   }
 }
 
+std::string_view WebSocket::Core::version() const {
+  if (client_) return "hybi-13";  // what driver::Client speaks (RFC 6455)
+  return driver_ ? driver_->version() : std::string_view();
+}
+
+std::string WebSocket::Core::protocol() const {
+  if (!opened_.load(std::memory_order_acquire)) return {};
+  return driver_->protocol();
+}
+
+std::string WebSocket::Core::extensions() const {
+  if (!opened_.load(std::memory_order_acquire)) return {};
+  return driver_->extensions();
+}
+
 std::size_t WebSocket::Core::buffered_amount() const {
   std::size_t queued = in_flight.load(std::memory_order_relaxed);
-  if (connection_ && loop_.on_loop_thread()) return queued + connection_->buffered_amount();
+  if (connection_ && loop().on_loop_thread()) return queued + connection_->buffered_amount();
   return queued + buffered_.load(std::memory_order_relaxed);
 }
 
 // ---- Driver events --------------------------------------------------------------
 
 void WebSocket::Core::on_open() {
-  opened_ = true;
-  close_timer_.cancel();  // the handshake deadline
-  protocol = driver_->protocol();
-  extensions = driver_->extensions();
+  opened_.store(true, std::memory_order_release);
+  timer_.cancel();  // the handshake deadline
   sync_state();
   schedule_ping();
   if (owner_.onopen) owner_.onopen(OpenEvent{});
@@ -161,7 +181,9 @@ void WebSocket::Core::on_error(std::error_code error, std::string_view message) 
 void WebSocket::Core::on_close(std::uint16_t code, std::string_view reason) {
   // A connection that never opened reports 1006, as browsers do; the error
   // event before it says why.
-  if (!opened_) return finish(driver::close_code::abnormal, "", false);
+  if (!opened_.load(std::memory_order_relaxed)) {
+    return finish(driver::close_code::abnormal, "", false);
+  }
   finish(code, reason, !failed_);
 }
 
@@ -187,7 +209,7 @@ void WebSocket::Core::on_closed(std::error_code error) {
   if (finished_) return;
   if (error == Error::write_buffer_full) {
     report_error(error, "the peer is not reading: more than " +
-                            std::to_string(max_buffered_amount_) +
+                            std::to_string(connection_->write_buffer_limit()) +
                             " bytes are waiting to be sent");
   } else if (error) {
     report_error(Error::connection_reset,
@@ -198,6 +220,16 @@ void WebSocket::Core::on_closed(std::error_code error) {
   finish(driver::close_code::abnormal, "", false);
 }
 
+// RFC 6455 7.4.1: 1001 Going Away.
+void WebSocket::Core::on_shutdown() {
+  if (state() == ReadyState::connecting) {
+    if (connection_) connection_->abort();
+    finish(driver::close_code::going_away, "server shutting down", false);
+  } else {
+    close(driver::close_code::going_away, "server shutting down");
+  }
+}
+
 // ---- Helpers -------------------------------------------------------------------------
 
 void WebSocket::Core::sync_state() {
@@ -205,8 +237,8 @@ void WebSocket::Core::sync_state() {
 }
 
 void WebSocket::Core::schedule_ping() {
-  if (ping_interval_.count() <= 0) return;
-  ping_timer_.start(ping_interval_, [this] {
+  if (ping_interval_.count() <= 0 || state() != ReadyState::open) return;
+  timer_.start(ping_interval_, [this] {
     if (state() != ReadyState::open) return;
     driver_->ping(as_bytes(std::to_string(++pings_sent_)));
     schedule_ping();
@@ -220,7 +252,7 @@ void WebSocket::Core::report_error(std::error_code error, std::string_view messa
   // Before open, say which phase of the attempt failed; the transport's own
   // messages already name theirs ("dns: ...", "tls: ...").
   std::string text(message);
-  if (driver_ && !opened_) text = "handshake: " + text;
+  if (driver_ && !opened_.load(std::memory_order_relaxed)) text = "handshake: " + text;
   owner_.onerror(ErrorEvent{error, std::move(text)});
 }
 
@@ -228,16 +260,15 @@ void WebSocket::Core::finish(std::uint16_t code, std::string_view reason, bool w
   if (finished_) return;
   finished_ = true;
   state_.store(ReadyState::closed, std::memory_order_release);
-  ping_timer_.cancel();
-  close_timer_.cancel();
-  if (shutdown_token_) net::cancel_shutdown(loop_, shutdown_token_);
+  timer_.cancel();
+  stop_listening_for_shutdown();
   // Flush what the driver wrote last (our close frame), then FIN.
   if (connection_ && connection_->is_open()) connection_->close();
   if (owner_.onclose) owner_.onclose(CloseEvent{code, std::string(reason), was_clean});
   // Let go of everything the application gave us (handlers often capture
   // the socket itself) once the current call stack, which may be inside one
   // of those handlers, has unwound.
-  loop_.post([self = std::move(keep_alive_)] {
+  loop().post([self = std::move(keep_alive_)] {
     if (!self) return;
     self->onopen = nullptr;
     self->onmessage = nullptr;

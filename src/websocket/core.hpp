@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "faye/driver/client.hpp"
 #include "faye/driver/driver.hpp"
@@ -22,7 +23,8 @@ namespace faye {
 
 class WebSocket::Core final : private driver::Handler,
                               private driver::Sink,
-                              private net::Connection::Handler {
+                              private net::Connection::Handler,
+                              private net::ShutdownListener {
  public:
   // Keeps only what the socket needs after the handshake (ping, close
   // timeout, write cap): a copy of the whole options per connection would
@@ -32,7 +34,7 @@ class WebSocket::Core final : private driver::Handler,
 
   // Binds the socket to its transport and driver; begin() then runs on the
   // loop in a later turn, once the application has set its handlers.
-  void attach(std::shared_ptr<net::Connection> connection, std::string url);
+  void attach(std::shared_ptr<net::Connection> connection, std::size_t max_buffered_amount);
   // The server-side driver for `request` (draft-75, draft-76 or hybi).
   void accept(const http::Request& request, const Options& options);
   // Starts the handshake, feeds `early` bytes (read with the request head),
@@ -55,16 +57,25 @@ class WebSocket::Core final : private driver::Handler,
 
   ReadyState state() const { return state_.load(std::memory_order_acquire); }
   std::size_t buffered_amount() const;
-  net::EventLoop& loop() const { return loop_; }
+  // The timer's loop: the socket's, kept once.
+  net::EventLoop& loop() const { return timer_.loop(); }
 
   // Bytes of cross-thread sends posted to the loop but not yet written.
   std::atomic<std::size_t> in_flight{0};
 
   // Written once before the socket is handed to the application, then read-only.
-  std::string url;
-  std::string protocol;
-  std::string version;
-  std::string extensions;
+  void set_url(std::string_view url);
+  std::string_view url() const { return url_ ? std::string_view(url_.get()) : std::string_view(); }
+  // "hybi-13" for a client (any thread). A server's driver exists before the
+  // socket is handed to the application and never changes.
+  std::string_view version() const;
+  // Client sockets: before the socket is handed to the application.
+  void mark_client() noexcept { client_ = true; }
+
+  // What the handshake agreed, "" before open. Any thread: the driver writes
+  // them before open, and opened_ publishes them.
+  std::string protocol() const;
+  std::string extensions() const;
 
  private:
   // driver::Handler
@@ -78,6 +89,8 @@ class WebSocket::Core final : private driver::Handler,
   void on_data(MutableBytes data) override;
   void on_drain() override;
   void on_closed(std::error_code error) override;
+  // net::ShutdownListener: a server stopping gracefully says goodbye.
+  void on_shutdown() override;
 
   void sync_state();
   void schedule_ping();
@@ -86,25 +99,46 @@ class WebSocket::Core final : private driver::Handler,
   // keep-alive reference.
   void finish(std::uint16_t code, std::string_view reason, bool was_clean);
 
+  // Milliseconds in 32 bits (49 days) are plenty for a ping or a timeout.
+  using Millis = std::chrono::duration<std::uint32_t, std::milli>;
+
   WebSocket& owner_;
-  net::EventLoop& loop_;
-  std::chrono::milliseconds ping_interval_;
-  std::chrono::milliseconds close_timeout_;
-  std::size_t max_buffered_amount_;
+  std::unique_ptr<char[]> url_;  // NUL-terminated: a pointer, not a 32-byte std::string
+  Millis ping_interval_;
+  Millis close_timeout_;
   std::shared_ptr<net::Connector> connector_;
   std::shared_ptr<net::Connection> connection_;
   std::unique_ptr<driver::Driver> driver_;
   driver::Hybi* hybi_ = nullptr;  // driver_ when it speaks RFC 6455 (extensions apply)
   std::shared_ptr<WebSocket> keep_alive_;
-  net::Timer ping_timer_;
-  net::Timer close_timer_;
-  std::atomic<ReadyState> state_{ReadyState::connecting};
+  // One timer for the phase at hand, never two at once: the client's
+  // handshake deadline (connecting), the automatic ping (open), the close
+  // timeout (closing).
+  net::Timer timer_;
   std::atomic<std::size_t> buffered_{0};
-  net::ShutdownToken shutdown_token_ = 0;
-  std::uint64_t pings_sent_ = 0;
-  bool opened_ = false;    // the handshake succeeded
+  std::atomic<ReadyState> state_{ReadyState::connecting};
+  std::atomic<bool> opened_{false};  // the handshake succeeded
   bool failed_ = false;    // an error event has fired
   bool finished_ = false;  // onclose has fired
+  bool client_ = false;    // made by WebSocket::Client::connect
+  std::uint16_t pings_sent_ = 0;  // automatic pings, numbered (wrapping) in their payload
+};
+
+// A socket, its Core and the shared_ptr's control block in a single
+// allocation (std::make_shared), destroyed together when the last owner goes:
+// the Core first, then the WebSocket and its handlers.
+class WebSocket::Block final : public WebSocket {
+ public:
+  Block(net::EventLoop& loop, const Options& options) : core_storage_(*this, loop, options) {
+    core_ = &core_storage_;
+  }
+
+  static std::shared_ptr<WebSocket> create(net::EventLoop& loop, const Options& options) {
+    return std::make_shared<Block>(loop, options);
+  }
+
+ private:
+  Core core_storage_;
 };
 
 }  // namespace faye

@@ -63,10 +63,10 @@ void WebSocket::close(std::uint16_t code, std::string_view reason) {
 
 ReadyState WebSocket::ready_state() const { return core_->state(); }
 std::size_t WebSocket::buffered_amount() const { return core_->buffered_amount(); }
-std::string WebSocket::protocol() const { return core_->protocol; }
-std::string WebSocket::version() const { return core_->version; }
-std::string WebSocket::url() const { return core_->url; }
-std::string WebSocket::extensions() const { return core_->extensions; }
+std::string WebSocket::protocol() const { return core_->protocol(); }
+std::string WebSocket::version() const { return std::string(core_->version()); }
+std::string WebSocket::url() const { return std::string(core_->url()); }
+std::string WebSocket::extensions() const { return core_->extensions(); }
 net::EventLoop& WebSocket::loop() const { return core_->loop(); }
 
 }  // namespace faye

@@ -676,10 +676,19 @@ TEST(HttpServer, StopNotifiesHijackedConnectionsAndWaitsForThem) {
   Server server(test_options(), [](Request& request) {
     std::shared_ptr<net::Connection> connection = std::move(request.connection);
     // What WebSocket does: register for the goodbye, then say it.
-    net::on_shutdown(connection->loop(), [connection] {
-      connection->write(std::string_view("GOING AWAY"));
-      connection->close();
-    });
+    struct Goodbye final : net::ShutdownListener {
+      std::shared_ptr<net::Connection> connection;
+      std::shared_ptr<Goodbye> self;  // until notified
+      void on_shutdown() override {
+        connection->write(std::string_view("GOING AWAY"));
+        connection->close();
+        self.reset();
+      }
+    };
+    auto goodbye = std::make_shared<Goodbye>();
+    goodbye->connection = connection;
+    goodbye->self = goodbye;
+    goodbye->listen_for_shutdown(connection->loop());
     connection->write(std::string_view("TAKEN\n"));
     return Response::hijacked();
   });

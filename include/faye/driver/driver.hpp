@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -89,12 +90,13 @@ class Driver {
   Driver& operator=(const Driver&) = delete;
 
   ReadyState ready_state() const { return state_; }
-  // "hixie-75", "hixie-76", "hybi-13", "hybi-8", ...
+  // "hixie-75", "hixie-76", "hybi-13", "hybi-8", ...: a view of static
+  // storage, valid after the driver is gone.
   virtual std::string_view version() const = 0;
   // The subprotocol agreed in the handshake, empty if none.
-  const std::string& protocol() const { return protocol_; }
+  const std::string& protocol() const;
   // The Sec-WebSocket-Extensions value agreed in the handshake, empty if none.
-  const std::string& extensions() const { return extensions_; }
+  const std::string& extensions() const;
 
   // Server: writes the handshake response (or its rejection). Client: writes
   // the handshake request. Call once, before the first parse().
@@ -116,12 +118,24 @@ class Driver {
   // Starts the closing handshake. On hixie drafts the socket closes at once.
   virtual bool close(std::uint16_t code = close_code::normal, std::string_view reason = {}) = 0;
 
+ private:
+  // Most connections agree on neither: one pointer instead of two empty
+  // strings per connection. (Declared first so that state_ ends the object
+  // and a subclass's small fields fill the padding after it.)
+  struct Agreed {
+    std::string protocol;
+    std::string extensions;
+  };
+  std::unique_ptr<Agreed> agreed_;
+
  protected:
   Handler& handler_;
   Sink& sink_;
   ReadyState state_ = ReadyState::connecting;
-  std::string protocol_;
-  std::string extensions_;
+
+  // Set during the handshake, before open.
+  void set_protocol(std::string protocol);
+  void set_extensions(std::string extensions);
 
   void write(Bytes bytes) { sink_.write(bytes); }
   void write(std::string_view bytes) { sink_.write(as_bytes(bytes)); }

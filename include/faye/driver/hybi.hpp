@@ -27,7 +27,7 @@ class Hybi : public Driver {
   Hybi(const http::Request& request, Handler& handler, Sink& sink,
        const ServerOptions& options = {});
 
-  std::string_view version() const override { return version_; }
+  std::string_view version() const override;
   void start() override;
   void parse(MutableBytes data) override;
   using Driver::parse;
@@ -68,7 +68,7 @@ class Hybi : public Driver {
   // Handshake failure before open: error event, then close(1002).
   void fail_handshake(Error error, std::string_view message);
 
-  std::string version_ = "hybi-13";
+  std::uint8_t version_number_ = 13;  // Sec-WebSocket-Version: 7, 8 or 13
   // Negotiated extensions (client: offered, until the response arrives);
   // null when none, which keeps the framing path as it is without them.
   std::unique_ptr<Extensions> negotiated_;
@@ -98,15 +98,16 @@ class Hybi : public Driver {
     std::function<void()> callback;
   };
 
-  // Server handshake, decided in the constructor.
+  Role role_;  // here, beside the other small fields: no padding
+
+  // Server handshake, decided in the constructor: the response head to send,
+  // or the reason for refusing when reject_status_ is set. Freed by start().
   int reject_status_ = 0;  // 0 = accept
-  std::string reject_message_;
-  std::string response_head_;
+  std::unique_ptr<std::string> handshake_;
 
   // Ends the connection: frees the extensions' state, then reports the close.
   void finish(std::uint16_t code, std::string_view reason);
 
-  Role role_;
   std::size_t max_length_;
 
   // Frame parser state.
@@ -126,7 +127,8 @@ class Hybi : public Driver {
   Utf8Validator utf8_;
   std::string control_;  // a control frame's payload split across reads
 
-  std::vector<PendingPing> pings_;
+  // Pings sent with a callback, awaiting their pong; allocated by the first.
+  std::unique_ptr<std::vector<PendingPing>> pings_;
 };
 
 }  // namespace faye::driver

@@ -26,7 +26,19 @@
 namespace faye::net {
 
 class Poller;
+class ShutdownListener;
 class TimerQueue;
+
+namespace detail {
+// One entry of a connection's write queue (net/connection.hpp).
+struct WriteChunk {
+  std::string data;
+  bool appendable;  // small writes may be appended
+  // Bytes of the caller's, not owned: only during Connection::write_through().
+  Bytes borrowed{};
+  Bytes bytes() const { return borrowed.data() ? borrowed : as_bytes(data); }
+};
+}  // namespace detail
 
 class EventLoop {
  public:
@@ -90,6 +102,10 @@ class EventLoop {
   // given back.
   std::string take_write_buffer();
   void give_back_write_buffer(std::string&& buffer);
+  // The same for the storage of the connections' write queues: an idle
+  // connection holds no queue. take_write_queue() returns an empty vector.
+  std::vector<detail::WriteChunk> take_write_queue();
+  void give_back_write_queue(std::vector<detail::WriteChunk>&& queue);
 
   asio::io_context& context() noexcept { return context_; }
   // The queue behind every Timer of this loop (internal; see net/timer.hpp).
@@ -98,6 +114,9 @@ class EventLoop {
   Poller& poller();
 
  private:
+  friend class ShutdownListener;
+  friend std::size_t notify_shutdown(EventLoop& loop);
+
   bool run_one_until(std::chrono::steady_clock::time_point deadline);
 
   asio::io_context context_;
@@ -106,6 +125,8 @@ class EventLoop {
   std::unique_ptr<TimerQueue> timers_;
   std::unique_ptr<Poller> poller_;
   std::vector<std::string> spare_write_buffers_;
+  std::vector<std::vector<detail::WriteChunk>> spare_write_queues_;
+  ShutdownListener* shutdown_listeners_ = nullptr;  // see net/shutdown.hpp
 };
 
 template <class Predicate>
