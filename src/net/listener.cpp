@@ -1,6 +1,11 @@
 #include "faye/net/listener.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <asio/error.hpp>
 #include <asio/ip/tcp.hpp>
@@ -13,16 +18,45 @@ namespace faye::net {
 struct Listener::State : std::enable_shared_from_this<Listener::State> {
   explicit State(EventLoop& loop) : loop(loop), acceptor(loop.context()), retry(loop) {}
 
+  // Waits for pending connections, then takes them with accept4() itself:
+  // a socket accepted by Asio would be added to Asio's epoll set, made
+  // non-blocking with an ioctl and taken out again when the Connection
+  // releases it, three system calls per connection for nothing.
   void accept() {
     // The generation tells a completion of this listen() from one aborted by
     // stop() and delivered after a new listen().
-    acceptor.async_accept([self = shared_from_this(), generation = generation](
-                              const std::error_code& ec, Socket socket) {
-      if (!self->running || generation != self->generation) return;
-      if (ec) return self->on_accept_error(ec);
-      self->on_socket(std::move(socket));
-      self->accept();
-    });
+    acceptor.async_wait(asio::socket_base::wait_read,
+                        [self = shared_from_this(), generation = generation](
+                            const std::error_code& ec) {
+                          if (!self->running || generation != self->generation) return;
+                          if (ec) return self->on_accept_error(ec);
+                          self->accept_pending();
+                        });
+  }
+
+  void accept_pending() {
+    // At most a batch per turn, so that a flood of connections cannot starve
+    // the loop's other work; the next wait completes at once if more wait.
+    for (int taken = 0; taken < kAcceptBatch; ++taken) {
+      const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr,
+                               SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd >= 0) {
+        on_socket(fd);
+        if (!running) return;  // stop() from the accept handler
+        continue;
+      }
+      const int error = errno;
+      if (error == EAGAIN || error == EWOULDBLOCK) break;
+      // A connection that died in the backlog, or a network error Linux
+      // passes on (accept(2)): the next one may be fine.
+      if (error == EINTR || error == ECONNABORTED || error == EPROTO || error == EPERM ||
+          error == ENETDOWN || error == ENOPROTOOPT || error == EHOSTDOWN || error == ENONET ||
+          error == EHOSTUNREACH || error == EOPNOTSUPP || error == ENETUNREACH) {
+        continue;
+      }
+      return on_accept_error(std::error_code(error, std::system_category()));
+    }
+    accept();
   }
 
   void on_accept_error(const std::error_code& ec) {
@@ -39,16 +73,22 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
     accept();
   }
 
-  void on_socket(Socket socket) {
-    std::error_code ignored;
+  void on_socket(int fd) {
     // WebSocket frames are small and latency matters: no Nagle delay.
-    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    const int on = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     if (!options.tls) {
-      on_accept(Connection::create(loop, std::make_unique<TcpStream>(std::move(socket)),
-                                   options.connection));
+      on_accept(Connection::create(loop, std::make_unique<TcpStream>(fd), options.connection));
       return;
     }
+    // The TLS handshake runs on Asio's socket.
     std::error_code ec;
+    Socket socket(loop.context());
+    socket.assign(acceptor.local_endpoint(ec).protocol(), fd, ec);
+    if (ec) {
+      ::close(fd);
+      return report(ec);
+    }
     auto stream =
         TlsStream::create(std::move(socket), options.tls, TlsStream::Role::server, {}, ec);
     if (!stream) return report(ec);
@@ -61,6 +101,8 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
           self->on_accept(Connection::create(self->loop, std::move(tls), self->options.connection));
         });
   }
+
+  static constexpr int kAcceptBatch = 64;
 
   void report(const std::error_code& ec) {
     if (on_error) on_error(ec);

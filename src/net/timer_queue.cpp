@@ -79,7 +79,12 @@ void TimerQueue::rearm() {
     return;
   }
   const Clock::time_point earliest = heap_.front().deadline;
-  if (earliest == alarm_deadline_) return;
+  // An alarm due before the earliest timer (whose own timer was cancelled,
+  // as most connections' linger and closing deadlines are) stays: it wakes
+  // the loop once for nothing and is moved then, which costs less than
+  // moving it, a timerfd system call, at every such cancel. (With no timers
+  // left it is cancelled, above, so that an idle loop's run() returns.)
+  if (earliest >= alarm_deadline_) return;
   // Moving the alarm cancels its pending wait; the generation tells that
   // stale completion (which may still arrive without an error) to do nothing.
   alarm_deadline_ = earliest;

@@ -31,6 +31,9 @@ struct IoResult {
 class Stream {
  public:
   explicit Stream(Socket socket);
+  // A connected descriptor that was never in Asio's reactor (accept4'ed by
+  // the Listener): released from the start, with no Asio socket.
+  explicit Stream(int fd) noexcept : fd_(fd), released_(true) {}
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
   virtual ~Stream();
@@ -67,6 +70,7 @@ class Stream {
 class TcpStream final : public Stream {
  public:
   explicit TcpStream(Socket socket) : Stream(std::move(socket)) {}
+  explicit TcpStream(int fd) noexcept : Stream(fd) {}
   bool is_secure() const noexcept override { return false; }
   IoResult read_some(MutableBytes into) override;
   IoResult write_some(std::span<const asio::const_buffer> buffers) override;

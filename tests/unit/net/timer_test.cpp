@@ -125,6 +125,30 @@ TEST(NetTimer, CancellingTheEarliestLeavesTheOthersOnTime) {
   EXPECT_FALSE(early_fired);
 }
 
+// The queue leaves its alarm at a cancelled earliest deadline (one wake-up
+// for nothing, no timerfd call per cancel): the timers left, and one started
+// after the cancel, still fire in order and never early.
+TEST(NetTimer, AStaleAlarmFiresNothingEarly) {
+  EventLoop loop;
+  Timer cancelled(loop);
+  Timer late(loop);
+  Timer middle(loop);
+  std::vector<std::pair<char, std::chrono::steady_clock::duration>> fired;
+  const auto start = std::chrono::steady_clock::now();
+  auto record = [&](char name) { fired.emplace_back(name, std::chrono::steady_clock::now() - start); };
+  late.start(60ms, [&] { record('l'); });
+  cancelled.start(5ms, [&] { record('x'); });
+  cancelled.cancel();
+  middle.start(30ms, [&] { record('m'); });
+  ASSERT_TRUE(loop.run_until([&] { return fired.size() == 2; }, 5s));
+  loop.run_for(20ms);
+  ASSERT_EQ(fired.size(), 2u);
+  EXPECT_EQ(fired[0].first, 'm');
+  EXPECT_GE(fired[0].second, 30ms);
+  EXPECT_EQ(fired[1].first, 'l');
+  EXPECT_GE(fired[1].second, 60ms);
+}
+
 // With no timer armed the loop holds no pending work, so run() returns.
 TEST(NetTimer, IdleTimersDontKeepTheLoopRunning) {
   EventLoop loop;
