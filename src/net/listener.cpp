@@ -54,24 +54,29 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
           error == EHOSTUNREACH || error == EOPNOTSUPP || error == ENETUNREACH) {
         continue;
       }
-      return on_accept_error(std::error_code(error, std::system_category()));
+      // Out of descriptors or memory: accepting again at once would spin, so
+      // give the server a moment to release some. (Told by errno: comparing
+      // error codes goes through error_category, whose checks under
+      // sanitizers need descriptors of their own.)
+      const std::error_code ec(error, std::system_category());
+      if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) {
+        return retry_later(ec);
+      }
+      report(ec);
+      break;
     }
     accept();
   }
 
-  void on_accept_error(const std::error_code& ec) {
+  void retry_later(const std::error_code& ec) {
     report(ec);
-    // Out of descriptors or memory: accepting again at once would spin, so
-    // give the server a moment to release some.
-    if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
-        ec == asio::error::no_memory || ec == std::errc::too_many_files_open_in_system) {
-      retry.start(std::chrono::milliseconds(100), [weak = weak_from_this()] {
-        if (auto self = weak.lock(); self && self->running) self->accept();
-      });
-      return;
-    }
-    accept();
+    retry.start(std::chrono::milliseconds(100), [weak = weak_from_this()] {
+      if (auto self = weak.lock(); self && self->running) self->accept();
+    });
   }
+
+  // The wait on the listening socket failed (not a connection's failure).
+  void on_accept_error(const std::error_code& ec) { retry_later(ec); }
 
   void on_socket(int fd) {
     // WebSocket frames are small and latency matters: no Nagle delay.

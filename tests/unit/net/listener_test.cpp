@@ -1,5 +1,13 @@
 #include "faye/net/listener.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+#include <vector>
+
 #include <gtest/gtest.h>
 #include <asio/error.hpp>
 
@@ -71,6 +79,67 @@ TEST(NetListener, ReportsAPortInUse) {
       {.host = "127.0.0.1", .port = first.port()}, [](auto) {}, {}, &what);
   EXPECT_EQ(ec, asio::error::address_in_use);
   EXPECT_EQ(what.rfind("bind 127.0.0.1:", 0), 0u) << what;
+}
+
+TEST(NetListener, AcceptsManyPendingConnectionsInBatches) {
+  // More than one accept batch waiting at once: all are taken.
+  EventLoop loop;
+  Listener listener(loop);
+  std::vector<std::shared_ptr<Connection>> accepted;
+  ASSERT_FALSE(listener.listen({.host = "127.0.0.1"},
+                               [&](auto c) { accepted.push_back(std::move(c)); }));
+  std::vector<std::unique_ptr<RawPeer>> peers;
+  for (int i = 0; i < 150; ++i) {
+    peers.push_back(std::make_unique<RawPeer>());
+    peers.back()->connect(listener.port());
+  }
+  EXPECT_TRUE(loop.run_until([&] { return accepted.size() == peers.size(); }, kDeadline));
+}
+
+// Out of descriptors: the listener reports EMFILE, doesn't spin or crash, and
+// accepts the waiting connection once descriptors are free again.
+TEST(NetListener, OutOfDescriptorsReportsAndRecovers) {
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr bool sanitized = true;
+#elif defined(__has_feature)
+  constexpr bool sanitized = __has_feature(address_sanitizer);
+#else
+  constexpr bool sanitized = false;
+#endif
+  // UBSan's vptr check opens a pipe to probe memory: with no descriptor left
+  // it reports every virtual call as bad. The plain build runs this test.
+  if (sanitized) GTEST_SKIP() << "the sanitizer runtime needs descriptors of its own";
+  EventLoop loop;
+  Listener listener(loop);
+  std::vector<std::shared_ptr<Connection>> accepted;
+  std::vector<std::error_code> errors;
+  ASSERT_FALSE(listener.listen(
+      {.host = "127.0.0.1"}, [&](auto c) { accepted.push_back(std::move(c)); },
+      [&](std::error_code ec) { errors.push_back(ec); }));
+  RawPeer peer;
+  peer.socket.open(asio::ip::tcp::v4());  // its descriptor, before they run out
+
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = std::min<rlim_t>(saved.rlim_cur, 4096);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::vector<int> hogs;
+  for (int fd; (fd = ::dup(0)) >= 0;) hogs.push_back(fd);
+  ASSERT_EQ(errno, EMFILE);
+
+  peer.socket.connect({asio::ip::make_address("127.0.0.1"), listener.port()});
+  loop.run_for(std::chrono::milliseconds(250));
+  const std::size_t reports = errors.size();
+  // Checked once descriptors are back: sanitizers need some for their own checks.
+  for (int fd : hogs) ::close(fd);
+  ::setrlimit(RLIMIT_NOFILE, &saved);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors.front(), std::errc::too_many_files_open) << errors.front().message();
+  // A few reports at most, one per 100 ms retry: not a spin.
+  EXPECT_LE(reports, 5u);
+  EXPECT_TRUE(accepted.empty());
+  EXPECT_TRUE(loop.run_until([&] { return accepted.size() == 1; }, kDeadline));
 }
 
 TEST(NetListener, StopClosesTheListeningSocket) {
