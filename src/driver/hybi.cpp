@@ -154,7 +154,13 @@ void Hybi::parse_frames(MutableBytes data) {
   const std::size_t size = data.size();
   while (pos < size && state_ != ReadyState::closed) {
     if (stage_ == Stage::header) {
-      if (header_size_ == 0 && take_whole_message(data, pos)) continue;
+      if (header_size_ == 0) {
+        const std::size_t taken = take_whole_messages(data, pos);
+        if (taken != pos) {
+          pos = taken;
+          continue;
+        }
+      }
       const std::uint8_t* header = nullptr;
       const std::size_t whole_header =
           header_size_ == 0 && size - pos >= 2 ? header_size(data[pos], data[pos + 1]) : 0;
@@ -193,60 +199,62 @@ void Hybi::parse_frames(MutableBytes data) {
 
 // The frame nearly every message is: final, text or binary, no RSV bits,
 // masked as the role requires, within max_length, no fragmented message in
-// progress, and all of it in this read (then no byte is copied). It goes
-// from header to on_message in one pass, without the parser's state (the
-// general path below would accept it exactly the same way). False, having
-// done nothing, for any other frame.
-bool Hybi::take_whole_message(MutableBytes data, std::size_t& pos) {
-  const std::size_t available = data.size() - pos;
-  if (available < 2 || message_type_ != Opcode::continuation) return false;
-  const std::uint8_t* p = data.data() + pos;
-  const std::uint8_t opcode = p[0] & 0x0F;
-  const bool text = opcode == static_cast<std::uint8_t>(Opcode::text);
-  if ((p[0] & (kFin | kRsv1 | kRsv2 | kRsv3)) != kFin ||
-      (!text && opcode != static_cast<std::uint8_t>(Opcode::binary))) {
-    return false;
-  }
-  const bool masked = (p[1] & 0x80) != 0;
-  if (masked != (role_ == Role::server)) return false;
-  std::uint64_t length = p[1] & 0x7F;
-  std::size_t header = 2;
-  if (length == 126) {
-    if (available < 4) return false;
-    length = (std::uint64_t{p[2]} << 8) | p[3];
-    header = 4;
-  } else if (length == 127) {
-    if (available < 10) return false;
-    length = 0;
-    for (int i = 2; i < 10; ++i) length = (length << 8) | p[i];
-    header = 10;  // a length with its top bit set exceeds `available` below
-  }
-  if (masked) header += 4;
-  if (available < header || available - header < length || length > max_length_) return false;
+// progress, and all of it in this read (then no byte is copied). Such frames
+// go from header to on_message in one pass, one after the other, without
+// the parser's state (the general path would accept them exactly the same
+// way). Returns the position of the first frame it did not take.
+std::size_t Hybi::take_whole_messages(MutableBytes data, std::size_t pos) {
+  const std::uint8_t mask_bit = role_ == Role::server ? 0x80 : 0;
+  while (state_ != ReadyState::closed && message_type_ == Opcode::continuation) {
+    const std::size_t available = data.size() - pos;
+    if (available < 2) break;
+    const std::uint8_t* p = data.data() + pos;
+    const std::uint8_t opcode = p[0] & 0x0F;
+    const bool text = opcode == static_cast<std::uint8_t>(Opcode::text);
+    if ((p[0] & (kFin | kRsv1 | kRsv2 | kRsv3)) != kFin ||
+        (!text && opcode != static_cast<std::uint8_t>(Opcode::binary)) ||
+        (p[1] & 0x80) != mask_bit) {
+      break;
+    }
+    std::uint64_t length = p[1] & 0x7F;
+    std::size_t header = 2;
+    if (length == 126) {
+      if (available < 4) break;
+      length = (std::uint64_t{p[2]} << 8) | p[3];
+      header = 4;
+    } else if (length == 127) {
+      if (available < 10) break;
+      length = 0;
+      for (int i = 2; i < 10; ++i) length = (length << 8) | p[i];
+      header = 10;  // a length with its top bit set exceeds `available` below
+    }
+    if (mask_bit) header += 4;
+    if (available < header || available - header < length || length > max_length_) break;
 
-  MutableBytes payload = data.subspan(pos + header, static_cast<std::size_t>(length));
-  bool valid = true;
-  if (masked) {
-    MaskKey key;
-    std::memcpy(key.data(), p + header - 4, 4);
-    if (!text) {
-      mask_in_place(payload, key);
-    } else if (!unmask_is_ascii(payload, key)) {
+    MutableBytes payload = data.subspan(pos + header, static_cast<std::size_t>(length));
+    bool valid = true;
+    if (mask_bit) {
+      MaskKey key;
+      std::memcpy(key.data(), p + header - 4, 4);
+      if (!text) {
+        mask_in_place(payload, key);
+      } else if (!unmask_is_ascii(payload, key)) {
+        valid = is_valid_utf8(payload);
+      }
+    } else if (text) {
       valid = is_valid_utf8(payload);
     }
-  } else if (text) {
-    valid = is_valid_utf8(payload);
+    pos += header + static_cast<std::size_t>(length);
+    if (!valid) {
+      fail(Error::invalid_utf8, close_code::invalid_data, "invalid UTF-8 in text message");
+      break;
+    }
+    // RFC 6455 allows data after our close; the browser API drops it.
+    if (state_ == ReadyState::open) {
+      handler_.on_message(Message{text ? MessageType::text : MessageType::binary, payload});
+    }
   }
-  pos += header + length;
-  if (!valid) {
-    fail(Error::invalid_utf8, close_code::invalid_data, "invalid UTF-8 in text message");
-    return true;
-  }
-  // RFC 6455 allows data after our close; the browser API drops it.
-  if (state_ == ReadyState::open) {
-    handler_.on_message(Message{text ? MessageType::text : MessageType::binary, payload});
-  }
-  return true;
+  return pos;
 }
 
 // Checks a decoded header against RFC 6455 5.2-5.5 and the state of the

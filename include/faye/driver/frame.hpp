@@ -6,6 +6,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "faye/bytes.hpp"
 
 namespace faye::driver {
@@ -108,9 +112,59 @@ inline std::size_t encode_header(std::uint8_t* out, const FrameHeader& header) {
 // XORs `data` with the mask key, `offset` being the position of data[0]
 // within the frame's payload (so a payload can be unmasked piecewise).
 void mask_in_place(MutableBytes data, const MaskKey& key, std::uint64_t offset = 0);
+namespace detail {
+// The 4-byte key rotated so that byte 0 lines up with `offset`, repeated to
+// fill a machine word (little- or big-endian alike: the bytes are placed,
+// not the value).
+inline std::uint64_t word_key(const MaskKey& key, std::uint64_t offset) {
+  std::uint8_t bytes[8];
+  std::memcpy(bytes, key.data(), 4);
+  std::memcpy(bytes + 4, key.data(), 4);
+  std::uint32_t rotated;
+  std::memcpy(&rotated, bytes + (offset & 3), 4);
+  return (std::uint64_t{rotated} << 32) | rotated;
+}
+}  // namespace detail
+
 // Unmasks a whole payload (offset 0) and tells whether every byte is ASCII:
 // a text message's UTF-8 check then costs nothing beyond the unmasking pass.
-bool unmask_is_ascii(MutableBytes data, const MaskKey& key);
+// Inline: it runs once per small text message, where a call costs as much.
+inline bool unmask_is_ascii(MutableBytes data, const MaskKey& key) {
+  std::uint8_t* p = data.data();
+  const std::size_t size = data.size();
+  std::size_t i = 0;
+  bool ascii = true;
+#if defined(__SSE2__)
+  // 16 bytes per step: one XOR, and an OR gathering the high bits that a
+  // single movemask reads at the end.
+  std::uint32_t key32;
+  std::memcpy(&key32, key.data(), 4);
+  const __m128i k = _mm_set1_epi32(static_cast<int>(key32));
+  __m128i seen = _mm_setzero_si128();
+  for (; i + 16 <= size; i += 16) {
+    auto* at = reinterpret_cast<__m128i*>(p + i);
+    const __m128i word = _mm_xor_si128(_mm_loadu_si128(at), k);
+    seen = _mm_or_si128(seen, word);
+    _mm_storeu_si128(at, word);
+  }
+  ascii = _mm_movemask_epi8(seen) == 0;
+#endif
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
+  const std::uint64_t k8 = detail::word_key(key, 0);  // i is a multiple of 4 here
+  std::uint64_t seen8 = 0;
+  for (; i + 8 <= size; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    w ^= k8;
+    seen8 |= w;
+    std::memcpy(p + i, &w, 8);
+  }
+  for (; i < size; ++i) {
+    p[i] ^= key[i & 3];
+    seen8 |= p[i];
+  }
+  return ascii && (seen8 & kHighBits) == 0;
+}
 // Masks `src` into `dst` (same size, may not overlap partially).
 void mask_copy(std::uint8_t* dst, const std::uint8_t* src, std::size_t size, const MaskKey& key,
                std::uint64_t offset = 0);

@@ -78,8 +78,8 @@ class Hybi : public Driver {
   enum class Stage : std::uint8_t { header, payload };
 
   void accept_request(const http::Request& request, const ServerOptions& options);
-  // The common case of parse_frames: a whole small message in one frame.
-  bool take_whole_message(MutableBytes data, std::size_t& pos);
+  // The common case of parse_frames: whole messages in one frame each.
+  std::size_t take_whole_messages(MutableBytes data, std::size_t pos);
   bool begin_frame();
   bool on_payload(MutableBytes chunk, bool whole_frame);
   bool finish_data_frame(Bytes last_chunk, bool whole_frame);
