@@ -247,7 +247,7 @@ bool Connection::write(Bytes data) {
     return write_through(data);
   }
   if (queue_empty() || !queue_.back().appendable) push_chunk({loop_.take_write_buffer(), true});
-  queue_.back().data.append(reinterpret_cast<const char*>(data.data()), data.size());
+  queue_.back().buffer.append(data);
   buffered_ += data.size();
   if (!in_read_batch_) schedule_flush();  // a read batch flushes at its end
   return true;
@@ -261,7 +261,7 @@ bool Connection::write(std::string&& owned) {
     return false;
   }
   buffered_ += owned.size();
-  push_chunk({std::move(owned), false});
+  push_chunk({.owned = std::move(owned)});
   schedule_flush();
   return true;
 }
@@ -272,12 +272,12 @@ bool Connection::write(std::string&& owned) {
 // only what the socket does not take is copied.
 bool Connection::write_through(Bytes data) {
   buffered_ += data.size();
-  push_chunk({std::string(), false, data});
+  push_chunk({.borrowed = data});
   flush();
   if (!queue_empty() && queue_.back().borrowed.data() != nullptr) {
     Chunk& rest = queue_.back();
     const bool at_head = &rest == &queue_[head_];
-    rest.data.assign(as_text(rest.borrowed.subspan(at_head ? front_offset_ : 0)));
+    rest.buffer.append(rest.borrowed.subspan(at_head ? front_offset_ : 0));
     rest.borrowed = {};
     if (at_head) front_offset_ = 0;
   }
@@ -363,12 +363,12 @@ void Connection::push_chunk(Chunk chunk) {
 }
 
 void Connection::pop_chunk() {
-  loop_.give_back_write_buffer(std::move(queue_[head_].data));
+  loop_.give_back_write_buffer(std::move(queue_[head_].buffer));
   front_offset_ = 0;
   if (++head_ == queue_.size()) {
     head_ = 0;
     loop_.give_back_write_queue(std::move(queue_));
-    queue_ = {};  // not taken back: freed
+    queue_ = std::vector<Chunk>();  // not taken back: freed
   }
 }
 

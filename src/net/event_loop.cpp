@@ -1,5 +1,7 @@
 #include "faye/net/event_loop.hpp"
 
+#include <algorithm>
+
 #include <asio/executor_work_guard.hpp>
 
 #include "faye/net/shutdown.hpp"
@@ -59,21 +61,21 @@ constexpr std::size_t max_spare_write_buffer_capacity = 64 * 1024;
 constexpr std::size_t min_spare_write_buffer_capacity = 1024;
 }  // namespace
 
-std::string EventLoop::take_write_buffer() {
+detail::WriteBuffer EventLoop::take_write_buffer() {
   if (spare_write_buffers_.empty()) {
     // Big enough for a handshake response or a turn of small frames, and to
     // be kept when given back: a new connection's first write then costs no
     // allocation once the loop has a few spares.
-    std::string fresh;
+    detail::WriteBuffer fresh;
     fresh.reserve(min_spare_write_buffer_capacity);
     return fresh;
   }
-  std::string buffer = std::move(spare_write_buffers_.back());
+  detail::WriteBuffer buffer = std::move(spare_write_buffers_.back());
   spare_write_buffers_.pop_back();
   return buffer;
 }
 
-void EventLoop::give_back_write_buffer(std::string&& buffer) {
+void EventLoop::give_back_write_buffer(detail::WriteBuffer&& buffer) {
   if (buffer.capacity() > max_spare_write_buffer_capacity ||
       buffer.capacity() < min_spare_write_buffer_capacity ||
       spare_write_buffers_.size() >= max_spare_write_buffers) {
@@ -82,6 +84,22 @@ void EventLoop::give_back_write_buffer(std::string&& buffer) {
   buffer.clear();
   spare_write_buffers_.push_back(std::move(buffer));
 }
+
+namespace detail {
+
+void WriteBuffer::reserve(std::size_t capacity) {
+  if (capacity <= capacity_) return;
+  auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(capacity);
+  if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
+  data_ = std::move(bigger);
+  capacity_ = capacity;
+}
+
+void WriteBuffer::grow(std::size_t more) {
+  reserve(std::max({capacity_ * 2, size_ + more, std::size_t{256}}));
+}
+
+}  // namespace detail
 
 // Enough queues for the connections that write in one loop turn; short ones
 // only, so that a burst is not hoarded.

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
@@ -30,13 +31,55 @@ class ShutdownListener;
 class TimerQueue;
 
 namespace detail {
-// One entry of a connection's write queue (net/connection.hpp).
+// Bytes queued for writing. An append is a bounds check and a copy, inline:
+// it runs for every small message sent, where std::string's append (out of
+// line, with a terminator to keep) cost twice as much.
+class WriteBuffer {
+ public:
+  WriteBuffer() = default;
+  WriteBuffer(WriteBuffer&& other) noexcept
+      : data_(std::move(other.data_)),
+        size_(std::exchange(other.size_, 0)),
+        capacity_(std::exchange(other.capacity_, 0)) {}
+  WriteBuffer& operator=(WriteBuffer&& other) noexcept {
+    data_ = std::move(other.data_);
+    size_ = std::exchange(other.size_, 0);
+    capacity_ = std::exchange(other.capacity_, 0);
+    return *this;
+  }
+
+  void append(Bytes bytes) {
+    if (bytes.empty()) return;
+    if (capacity_ - size_ < bytes.size()) grow(bytes.size());
+    std::memcpy(data_.get() + size_, bytes.data(), bytes.size());
+    size_ += bytes.size();
+  }
+  void reserve(std::size_t capacity);
+  void clear() noexcept { size_ = 0; }
+  Bytes bytes() const noexcept { return {data_.get(), size_}; }
+  std::size_t size() const noexcept { return size_; }
+  std::size_t capacity() const noexcept { return capacity_; }
+
+ private:
+  void grow(std::size_t more);  // room for `more` bytes beyond size()
+
+  std::unique_ptr<std::uint8_t[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+// One entry of a connection's write queue (net/connection.hpp): small writes
+// appended to a buffer, a large payload owned as it was given, or the
+// caller's bytes during Connection::write_through().
 struct WriteChunk {
-  std::string data;
-  bool appendable;  // small writes may be appended
-  // Bytes of the caller's, not owned: only during Connection::write_through().
+  WriteBuffer buffer;
+  bool appendable = false;  // small writes may be appended to `buffer`
+  std::string owned{};
   Bytes borrowed{};
-  Bytes bytes() const { return borrowed.data() ? borrowed : as_bytes(data); }
+  Bytes bytes() const {
+    if (borrowed.data()) return borrowed;
+    return owned.empty() ? buffer.bytes() : as_bytes(owned);
+  }
 };
 }  // namespace detail
 
@@ -98,10 +141,10 @@ class EventLoop {
 
   // Write buffers recycled between the loop's connections, so that a busy
   // connection's output costs no allocation and an idle one holds none.
-  // take_write_buffer() returns an empty string, with capacity when one was
+  // take_write_buffer() returns an empty buffer, with capacity when one was
   // given back.
-  std::string take_write_buffer();
-  void give_back_write_buffer(std::string&& buffer);
+  detail::WriteBuffer take_write_buffer();
+  void give_back_write_buffer(detail::WriteBuffer&& buffer);
   // The same for the storage of the connections' write queues: an idle
   // connection holds no queue. take_write_queue() returns an empty vector.
   std::vector<detail::WriteChunk> take_write_queue();
@@ -124,7 +167,7 @@ class EventLoop {
   std::unique_ptr<std::uint8_t[]> read_buffer_;
   std::unique_ptr<TimerQueue> timers_;
   std::unique_ptr<Poller> poller_;
-  std::vector<std::string> spare_write_buffers_;
+  std::vector<detail::WriteBuffer> spare_write_buffers_;
   std::vector<std::vector<detail::WriteChunk>> spare_write_queues_;
   ShutdownListener* shutdown_listeners_ = nullptr;  // see net/shutdown.hpp
 };

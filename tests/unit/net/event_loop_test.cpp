@@ -79,3 +79,47 @@ TEST(NetEventLoop, SharesOneReadBuffer) {
 
 }  // namespace
 }  // namespace faye::net
+
+namespace faye::net {
+namespace {
+
+// The write queue's buffer: appends across growth keep every byte in order;
+// a moved-from buffer is empty; the loop recycles buffers of useful size.
+TEST(NetWriteBuffer, AppendsAcrossGrowthAndMovesCleanly) {
+  detail::WriteBuffer buffer;
+  EXPECT_EQ(buffer.size(), 0u);
+  std::string expected;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string piece(static_cast<std::size_t>(i % 37), static_cast<char>('a' + i % 26));
+    buffer.append(as_bytes(piece));
+    expected += piece;
+  }
+  EXPECT_EQ(as_text(buffer.bytes()), expected);
+  EXPECT_GE(buffer.capacity(), expected.size());
+  detail::WriteBuffer moved = std::move(buffer);
+  EXPECT_EQ(buffer.size(), 0u);
+  EXPECT_EQ(buffer.capacity(), 0u);
+  EXPECT_EQ(as_text(moved.bytes()), expected);
+  moved.clear();
+  EXPECT_EQ(moved.size(), 0u);
+  EXPECT_GE(moved.capacity(), expected.size());
+}
+
+TEST(NetWriteBuffer, TheLoopRecyclesBuffersOfUsefulSize) {
+  EventLoop loop;
+  detail::WriteBuffer first = loop.take_write_buffer();
+  EXPECT_GE(first.capacity(), 1024u);  // room for a handshake response at once
+  first.append(as_bytes(std::string_view("queued")));
+  const std::uint8_t* storage = first.bytes().data();
+  loop.give_back_write_buffer(std::move(first));
+  detail::WriteBuffer again = loop.take_write_buffer();
+  EXPECT_EQ(again.size(), 0u);
+  EXPECT_EQ(again.bytes().data(), storage);  // the same storage, emptied
+  detail::WriteBuffer huge;
+  huge.reserve(1 << 20);
+  loop.give_back_write_buffer(std::move(huge));  // too big to hoard: freed
+  EXPECT_EQ(loop.take_write_buffer().capacity(), 1024u);
+}
+
+}  // namespace
+}  // namespace faye::net
