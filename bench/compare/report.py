@@ -88,11 +88,15 @@ def test_table(test, results):
             if column is primary:
                 medians[row.label] = median
     has_reference = any(row.label == "reference" for row in test.rows)
+    # uWebSockets, when given, is the one the performance targets are set against.
+    has_uws = any(row.label == "uws" for row in test.rows) and test.baseline != "uws"
     header = ["server"] + ["%s%s" % (c.title, "" if c.higher_is_better else " (lower is better)")
                            for c in test.columns]
     header.append("÷ %s" % test.baseline)
     if has_reference:
         header.append("÷ reference")
+    if has_uws:
+        header.append("÷ uws")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     keys = {c.key for c in test.columns}
     starred = False
@@ -111,6 +115,8 @@ def test_table(test, results):
         line = [label] + cells[row.label] + [ratio(medians[row.label], medians.get(test.baseline))]
         if has_reference:
             line.append(ratio(medians[row.label], medians.get("reference")))
+        if has_uws:
+            line.append(ratio(medians[row.label], medians.get("uws")))
         lines.append("| " + " | ".join(line) + " |")
     if starred:
         lines += ["", "\\* The server used less than %d%% of a CPU while measured: the generator "
