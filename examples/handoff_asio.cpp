@@ -9,16 +9,21 @@
 //   handoff_asio [port [address]]    port 0 picks a free one; prints it
 #include <unistd.h>
 
+// The standard headers first: Asio's configuration reads libstdc++'s
+// (_GLIBCXX_HAVE_ALIGNED_ALLOC), and must see what the library's files see,
+// or its inline allocator (aligned_alloc/free vs new/delete) differs between
+// them (AddressSanitizer: alloc-dealloc-mismatch).
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <thread>
+
 #include <asio/buffers_iterator.hpp>
 #include <asio/executor_work_guard.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/read_until.hpp>
 #include <asio/streambuf.hpp>
 #include <asio/write.hpp>
-#include <cstdlib>
-#include <iostream>
-#include <string>
-#include <thread>
 
 #include <faye/http/parser.hpp>
 #include <faye/http/response.hpp>

@@ -19,9 +19,8 @@ std::chrono::duration<std::uint32_t, std::milli> to_millis(std::chrono::millisec
 
 }  // namespace
 
-WebSocket::Core::Core(WebSocket& owner, net::EventLoop& loop, const Options& options)
-    : owner_(owner),
-      ping_interval_(to_millis(options.ping)),
+WebSocket::Core::Core(net::EventLoop& loop, const Options& options)
+    : ping_interval_(to_millis(options.ping)),
       close_timeout_(to_millis(options.close_timeout)),
       timer_(loop) {}
 
@@ -43,7 +42,7 @@ void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection,
   connection_ = std::move(connection);
   connection_->set_handler(this);
   connection_->set_write_buffer_limit(max_buffered_amount);
-  keep_alive_ = owner_.shared_from_this();
+  keep_alive_ = owner().shared_from_this();
   listen_for_shutdown(loop());
 }
 
@@ -53,7 +52,7 @@ void WebSocket::Core::accept(const http::Request& request, const Options& option
                                        .max_length = options.max_length,
                                        .extensions = options.extensions};
   driver_ = driver::accept(request, *this, *this, server_options);
-  hybi_ = dynamic_cast<driver::Hybi*>(driver_.get());
+  speaks_hybi_ = dynamic_cast<driver::Hybi*>(driver_.get()) != nullptr;
 }
 
 void WebSocket::Core::begin(std::string early, bool connection_started) {
@@ -71,7 +70,7 @@ void WebSocket::Core::begin(std::string early, bool connection_started) {
 
 void WebSocket::Core::hold_while_connecting(std::shared_ptr<net::Connector> connector) {
   connector_ = std::move(connector);
-  if (!keep_alive_) keep_alive_ = owner_.shared_from_this();
+  if (!keep_alive_) keep_alive_ = owner().shared_from_this();
 }
 
 void WebSocket::Core::start_client(const http::Url& url, driver::ClientOptions options,
@@ -80,7 +79,7 @@ void WebSocket::Core::start_client(const http::Url& url, driver::ClientOptions o
   driver::Handler& handler = *this;
   driver::Sink& sink = *this;
   auto client = std::make_unique<driver::Client>(url, handler, sink, std::move(options));
-  hybi_ = client.get();
+  speaks_hybi_ = true;
   driver_ = std::move(client);
   timer_.start(handshake_timeout, [this] {
     report_error(Error::handshake_timeout, "the server did not complete the handshake in time");
@@ -99,12 +98,14 @@ void WebSocket::Core::fail_connecting(std::error_code error, std::string message
 
 bool WebSocket::Core::send_text(std::string_view text, bool compress) {
   if (!driver_ || state() != ReadyState::open) return false;
-  return hybi_ ? hybi_->text(text, compress) : driver_->text(text);
+  driver::Hybi* hybi = this->hybi();
+  return hybi ? hybi->text(text, compress) : driver_->text(text);
 }
 
 bool WebSocket::Core::send_binary(Bytes bytes, bool compress) {
   if (!driver_ || state() != ReadyState::open) return false;
-  return hybi_ ? hybi_->binary(bytes, compress) : driver_->binary(bytes);
+  driver::Hybi* hybi = this->hybi();
+  return hybi ? hybi->binary(bytes, compress) : driver_->binary(bytes);
 }
 
 bool WebSocket::Core::ping(std::string_view payload, std::function<void()> on_pong) {
@@ -165,12 +166,12 @@ void WebSocket::Core::on_open() {
   timer_.cancel();  // the handshake deadline
   sync_state();
   schedule_ping();
-  if (owner_.onopen) owner_.onopen(OpenEvent{});
+  if (owner().onopen) owner().onopen(OpenEvent{});
 }
 
 void WebSocket::Core::on_message(const driver::Message& message) {
-  if (!finished_ && owner_.onmessage) {
-    owner_.onmessage(MessageEvent{MessageData(message.data, message.is_text())});
+  if (!finished_ && owner().onmessage) {
+    owner().onmessage(MessageEvent{MessageData(message.data, message.is_text())});
   }
 }
 
@@ -202,7 +203,7 @@ void WebSocket::Core::on_data(MutableBytes data) {
 
 void WebSocket::Core::on_drain() {
   buffered_.store(0, std::memory_order_relaxed);
-  if (!finished_ && owner_.ondrain) owner_.ondrain();
+  if (!finished_ && owner().ondrain) owner().ondrain();
 }
 
 void WebSocket::Core::on_closed(std::error_code error) {
@@ -248,12 +249,12 @@ void WebSocket::Core::schedule_ping() {
 void WebSocket::Core::report_error(std::error_code error, std::string_view message) {
   if (finished_) return;
   failed_ = true;
-  if (!owner_.onerror) return;
+  if (!owner().onerror) return;
   // Before open, say which phase of the attempt failed; the transport's own
   // messages already name theirs ("dns: ...", "tls: ...").
   std::string text(message);
   if (driver_ && !opened_.load(std::memory_order_relaxed)) text = "handshake: " + text;
-  owner_.onerror(ErrorEvent{error, std::move(text)});
+  owner().onerror(ErrorEvent{error, std::move(text)});
 }
 
 void WebSocket::Core::finish(std::uint16_t code, std::string_view reason, bool was_clean) {
@@ -264,7 +265,7 @@ void WebSocket::Core::finish(std::uint16_t code, std::string_view reason, bool w
   stop_listening_for_shutdown();
   // Flush what the driver wrote last (our close frame), then FIN.
   if (connection_ && connection_->is_open()) connection_->close();
-  if (owner_.onclose) owner_.onclose(CloseEvent{code, std::string(reason), was_clean});
+  if (owner().onclose) owner().onclose(CloseEvent{code, std::string(reason), was_clean});
   // Let go of everything the application gave us (handlers often capture
   // the socket itself) once the current call stack, which may be inside one
   // of those handlers, has unwound.

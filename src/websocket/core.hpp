@@ -21,7 +21,7 @@
 
 namespace faye {
 
-class WebSocket::Core final : private driver::Handler,
+class WebSocket::Core : private driver::Handler,
                               private driver::Sink,
                               private net::Connection::Handler,
                               private net::ShutdownListener {
@@ -29,7 +29,7 @@ class WebSocket::Core final : private driver::Handler,
   // Keeps only what the socket needs after the handshake (ping, close
   // timeout, write cap): a copy of the whole options per connection would
   // cost every idle socket its protocols, headers and extension list.
-  Core(WebSocket& owner, net::EventLoop& loop, const Options& options);
+  Core(net::EventLoop& loop, const Options& options);
   ~Core() override;
 
   // Binds the socket to its transport and driver; begin() then runs on the
@@ -102,14 +102,19 @@ class WebSocket::Core final : private driver::Handler,
   // Milliseconds in 32 bits (49 days) are plenty for a ping or a timeout.
   using Millis = std::chrono::duration<std::uint32_t, std::milli>;
 
-  WebSocket& owner_;
+  // The socket this Core belongs to: the other half of its Block.
+  WebSocket& owner() noexcept;
+  // driver_ when it speaks RFC 6455 (extensions apply), else null.
+  driver::Hybi* hybi() const noexcept {
+    return speaks_hybi_ ? static_cast<driver::Hybi*>(driver_.get()) : nullptr;
+  }
+
   std::unique_ptr<char[]> url_;  // NUL-terminated: a pointer, not a 32-byte std::string
   Millis ping_interval_;
   Millis close_timeout_;
   std::shared_ptr<net::Connector> connector_;
   std::shared_ptr<net::Connection> connection_;
   std::unique_ptr<driver::Driver> driver_;
-  driver::Hybi* hybi_ = nullptr;  // driver_ when it speaks RFC 6455 (extensions apply)
   std::shared_ptr<WebSocket> keep_alive_;
   // One timer for the phase at hand, never two at once: the client's
   // handshake deadline (connecting), the automatic ping (open), the close
@@ -121,24 +126,26 @@ class WebSocket::Core final : private driver::Handler,
   bool failed_ = false;    // an error event has fired
   bool finished_ = false;  // onclose has fired
   bool client_ = false;    // made by WebSocket::Client::connect
+  bool speaks_hybi_ = false;  // driver_ is a driver::Hybi
   std::uint16_t pings_sent_ = 0;  // automatic pings, numbered (wrapping) in their payload
 };
 
 // A socket, its Core and the shared_ptr's control block in a single
 // allocation (std::make_shared), destroyed together when the last owner goes:
 // the Core first, then the WebSocket and its handlers.
-class WebSocket::Block final : public WebSocket {
+class WebSocket::Block final : public WebSocket, public WebSocket::Core {
  public:
-  Block(net::EventLoop& loop, const Options& options) : core_storage_(*this, loop, options) {
-    core_ = &core_storage_;
+  Block(net::EventLoop& loop, const Options& options) : WebSocket::Core(loop, options) {
+    core_ = this;
   }
 
   static std::shared_ptr<WebSocket> create(net::EventLoop& loop, const Options& options) {
     return std::make_shared<Block>(loop, options);
   }
-
- private:
-  Core core_storage_;
 };
+
+inline WebSocket& WebSocket::Core::owner() noexcept {
+  return static_cast<Block&>(*this);
+}
 
 }  // namespace faye
