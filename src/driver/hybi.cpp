@@ -242,7 +242,7 @@ std::size_t Hybi::take_whole_messages(MutableBytes data, std::size_t pos) {
         valid = is_valid_utf8(payload);
       }
     } else if (text) {
-      valid = is_valid_utf8(payload);
+      valid = is_ascii(payload) || is_valid_utf8(payload);
     }
     pos += header + static_cast<std::size_t>(length);
     if (!valid) {
@@ -502,15 +502,23 @@ bool Hybi::text(std::string_view message) { return text(message, true); }
 bool Hybi::binary(Bytes message) { return binary(message, true); }
 
 bool Hybi::send_message(Opcode opcode, Bytes payload, bool compress) {
-  if (state_ == ReadyState::open && !negotiated_ && role_ == Role::server &&
-      payload.size() <= kMaxControlPayload) {
-    // The common reply of a server: one small unmasked frame, header and
-    // payload assembled for a single write.
-    std::uint8_t buffer[2 + kMaxControlPayload];
+  if (state_ == ReadyState::open && !negotiated_ && payload.size() <= kMaxControlPayload) {
+    // The common message: one small frame, header and payload assembled
+    // for a single write; a client's masked on the way (RFC 6455 5.3).
+    std::uint8_t buffer[2 + 4 + kMaxControlPayload];
     buffer[0] = kFin | static_cast<std::uint8_t>(opcode);
     buffer[1] = static_cast<std::uint8_t>(payload.size());
-    if (!payload.empty()) std::memcpy(buffer + 2, payload.data(), payload.size());
-    write(Bytes(buffer, 2 + payload.size()));
+    std::size_t header = 2;
+    if (role_ == Role::client) {
+      const MaskKey mask = random_mask();
+      buffer[1] |= 0x80;
+      std::memcpy(buffer + 2, mask.data(), 4);
+      header = 6;
+      mask_copy(buffer + header, payload.data(), payload.size(), mask);
+    } else if (!payload.empty()) {
+      std::memcpy(buffer + header, payload.data(), payload.size());
+    }
+    write(Bytes(buffer, header + payload.size()));
     return true;
   }
   return frame(opcode, payload, true, compress);

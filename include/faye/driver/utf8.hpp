@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include "faye/bytes.hpp"
 
@@ -31,6 +32,22 @@ class Utf8Validator {
 
 // One-shot validation of a whole buffer.
 bool is_valid_utf8(Bytes bytes);
+
+// Whether every byte is below 0x80 (then also valid UTF-8). Inline: a
+// client checks each small text message from its server with it first.
+inline bool is_ascii(Bytes bytes) {
+  const std::uint8_t* p = bytes.data();
+  const std::size_t size = bytes.size();
+  std::size_t i = 0;
+  std::uint64_t seen = 0;
+  for (; i + 8 <= size; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p + i, 8);
+    seen |= word;
+  }
+  for (; i < size; ++i) seen |= p[i];
+  return (seen & 0x8080808080808080ull) == 0;
+}
 
 // How runs of 64 bytes and more are checked: 16, 32 or 64 bytes per step
 // with SSSE3, AVX2 or AVX-512 table lookups, or a byte at a time (with an

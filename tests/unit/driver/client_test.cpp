@@ -120,6 +120,33 @@ TEST_F(ClientTest, MasksEveryFrameWithAFreshKey) {
   EXPECT_EQ(static_cast<std::uint8_t>(wire[1]) & 0x80, 0x80);
 }
 
+TEST_F(ClientTest, MasksSmallFramesOfEveryLengthToo) {
+  // 0..125 bytes take the one-write path, 126 the general one.
+  connect();
+  client->parse(response());
+  test::Recorder server_events;
+  test::StringSink server_out;
+  http::Request request = test::hybi_request();
+  Hybi server(request, server_events, server_out);
+  server.start();
+  std::string previous_key;
+  for (std::size_t size : {0u, 1u, 5u, 64u, 125u, 126u}) {
+    const std::string payload(size, static_cast<char>('a' + size % 26));
+    ASSERT_TRUE(client->text(payload));
+    const std::string wire = sink.take();
+    const std::size_t header = size < 126 ? 2 : 4;
+    ASSERT_EQ(wire.size(), header + 4 + size) << size;
+    EXPECT_EQ(static_cast<std::uint8_t>(wire[1]) & 0x80, 0x80) << size;
+    const std::string key = wire.substr(header, 4);
+    EXPECT_NE(key, previous_key) << size;
+    previous_key = key;
+    if (size >= 4) EXPECT_NE(wire.substr(header + 4), payload) << size;  // masked on the wire
+    server.parse(wire);
+    ASSERT_FALSE(server_events.messages.empty()) << size;
+    EXPECT_EQ(server_events.messages.back(), payload) << size;
+  }
+}
+
 TEST_F(ClientTest, ClosesWith1002OnMaskedServerFrames) {
   connect();
   client->parse(response());

@@ -25,6 +25,18 @@ TEST(Utf8, AcceptsAsciiAndMultiByteText) {
   EXPECT_TRUE(valid("\xEE\x80\x80"));                      // U+E000
 }
 
+TEST(Utf8, IsAsciiSpotsAHighBitAnywhere) {
+  for (std::size_t size = 0; size <= 40; ++size) {
+    std::string text(size, 'x');
+    EXPECT_TRUE(is_ascii(as_bytes(text))) << size;
+    for (std::size_t at = 0; at < size; ++at) {
+      std::string high = text;
+      high[at] = static_cast<char>(0x80);
+      EXPECT_FALSE(is_ascii(as_bytes(high))) << size << " at " << at;
+    }
+  }
+}
+
 TEST(Utf8, RefusesInvalidSequences) {
   EXPECT_FALSE(valid("\x80"));                  // lone continuation
   EXPECT_FALSE(valid("\xC0\xAF"));              // overlong '/'
