@@ -29,12 +29,13 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
                         [self = shared_from_this(), generation = generation](
                             const std::error_code& ec) {
                           if (!self->running || generation != self->generation) return;
-                          if (ec) return self->on_accept_error(ec);
+                          if (ec) return self->retry_later(ec);
                           self->accept_pending();
                         });
   }
 
   void accept_pending() {
+    const std::uint64_t listening = generation;
     // At most a batch per turn, so that a flood of connections cannot starve
     // the loop's other work; the next wait completes at once if more wait.
     for (int taken = 0; taken < kAcceptBatch; ++taken) {
@@ -42,7 +43,8 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
                                SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd >= 0) {
         on_socket(fd);
-        if (!running) return;  // stop() from the accept handler
+        // stop() (and perhaps a new listen()) from the accept handler.
+        if (!running || generation != listening) return;
         continue;
       }
       const int error = errno;
@@ -54,29 +56,22 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
           error == EHOSTUNREACH || error == EOPNOTSUPP || error == ENETUNREACH) {
         continue;
       }
-      // Out of descriptors or memory: accepting again at once would spin, so
-      // give the server a moment to release some. (Told by errno: comparing
-      // error codes goes through error_category, whose checks under
-      // sanitizers need descriptors of their own.)
-      const std::error_code ec(error, std::system_category());
-      if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) {
-        return retry_later(ec);
-      }
-      report(ec);
-      break;
+      // Out of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), or
+      // anything else that may persist: accepting again at once would spin,
+      // so give the server a moment to release some.
+      return retry_later(std::error_code(error, std::system_category()));
     }
     accept();
   }
 
+  // Reports `ec` (an error of accept4() or of the wait on the listening
+  // socket) and waits again in 100 ms.
   void retry_later(const std::error_code& ec) {
     report(ec);
     retry.start(std::chrono::milliseconds(100), [weak = weak_from_this()] {
       if (auto self = weak.lock(); self && self->running) self->accept();
     });
   }
-
-  // The wait on the listening socket failed (not a connection's failure).
-  void on_accept_error(const std::error_code& ec) { retry_later(ec); }
 
   void on_socket(int fd) {
     // WebSocket frames are small and latency matters: no Nagle delay.
