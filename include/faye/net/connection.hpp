@@ -4,12 +4,15 @@
 // would block into the loop's shared buffer and hands the bytes to
 // Handler::on_data as one span. An idle connection holds no read buffer.
 //
-// Writing (the flush policy): write() only queues. Small writes are appended
-// to one contiguous buffer; owned strings of at least `gather_threshold`
-// bytes are queued as they are and sent with writev, never copied. Writes made
-// during on_data are flushed once after the read batch; writes made anywhere
-// else schedule one flush through post(), so every write of one loop turn
-// leaves in a single system call when the socket accepts it.
+// Writing (the flush policy): small writes only queue, appended to one
+// contiguous buffer; owned strings of at least `gather_threshold` bytes are
+// queued as they are and sent with writev, never copied. Writes made during
+// on_data are flushed once after the read batch; writes made anywhere else
+// schedule one flush through post(), so every write of one loop turn leaves
+// in a single system call when the socket accepts it. A view (Bytes) of at
+// least `gather_threshold` bytes is the exception: it is sent at once, with
+// what is queued before it, and only what the socket refuses is copied
+// before write() returns.
 //
 // Lifetime: owned by shared_ptr. While it is open and reading, the pending
 // wait keeps it alive; on_closed is delivered exactly once, from the loop
@@ -42,7 +45,8 @@ struct ConnectionOptions {
   std::size_t write_buffer_limit = 0;
   // How long close() may take to flush, send FIN and see the peer's FIN.
   std::chrono::milliseconds linger_timeout{5000};
-  // Owned strings at least this long are sent from their own storage.
+  // Owned strings at least this long are sent from their own storage, and
+  // views at least this long are sent at once from the caller's (above).
   std::size_t gather_threshold = 16 * 1024;
 };
 
