@@ -10,8 +10,11 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "faye/events.hpp"
 #include "faye/net/event_loop.hpp"
@@ -54,6 +57,19 @@ struct SocketEvents {
       late();
       closed = event;
     };
+  }
+
+  // A close event with `code` and `reason`, clean, and no error event: what
+  // a completed closing handshake gives, started by either side.
+  ::testing::AssertionResult closed_cleanly(std::uint16_t code, std::string_view reason) const {
+    if (!closed) return ::testing::AssertionFailure() << "no close event; " << describe();
+    if (closed->code != code || closed->reason != reason || !closed->was_clean ||
+        !errors.empty()) {
+      return ::testing::AssertionFailure()
+             << "expected a clean close " << code << " '" << reason << "'"
+             << (closed->was_clean ? "" : ", got an unclean one") << "; " << describe();
+    }
+    return ::testing::AssertionSuccess();
   }
 
   std::string describe() const {
