@@ -1,5 +1,6 @@
-// The handshake's own SHA-1 against FIPS 180 vectors and, for every length
-// around the padding's block boundaries, against OpenSSL.
+// The handshake's own SHA-1, with each block function this CPU has, against
+// FIPS 180 vectors and, for every length around the padding's block
+// boundaries, against OpenSSL.
 #include "driver/sha1.hpp"
 
 #include <openssl/sha.h>
@@ -21,7 +22,15 @@ std::string hex(const Sha1Digest& digest) {
   return out;
 }
 
-TEST(Sha1, MatchesTheStandardsVectors) {
+class Sha1Test : public ::testing::TestWithParam<Sha1Kernel> {
+ protected:
+  void SetUp() override {
+    if (!sha1_kernel_supported(GetParam())) GTEST_SKIP() << "not supported by this CPU";
+  }
+  Sha1Digest sha1(Bytes data) const { return driver::sha1(data, GetParam()); }
+};
+
+TEST_P(Sha1Test, MatchesTheStandardsVectors) {
   EXPECT_EQ(hex(sha1(as_bytes(std::string_view("")))),
             "da39a3ee5e6b4b0d3255bfef95601890afd80709");
   EXPECT_EQ(hex(sha1(as_bytes(std::string_view("abc")))),
@@ -33,7 +42,7 @@ TEST(Sha1, MatchesTheStandardsVectors) {
             "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
 }
 
-TEST(Sha1, MatchesOpenSslAtEveryLengthAcrossThreeBlocks) {
+TEST_P(Sha1Test, MatchesOpenSslAtEveryLengthAcrossThreeBlocks) {
   std::string input;
   for (std::size_t size = 0; size <= 200; ++size) {
     Sha1Digest expected;
@@ -41,6 +50,17 @@ TEST(Sha1, MatchesOpenSslAtEveryLengthAcrossThreeBlocks) {
     ASSERT_EQ(hex(sha1(as_bytes(input))), hex(expected)) << "length " << size;
     input += static_cast<char>(size * 37 + 11);
   }
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, Sha1Test,
+                         ::testing::Values(Sha1Kernel::portable, Sha1Kernel::sha_ni),
+                         [](const auto& info) {
+                           return info.param == Sha1Kernel::portable ? "portable" : "sha_ni";
+                         });
+
+TEST(Sha1, TheDefaultKernelAgreesWithThePortableOne) {
+  const std::string input = "dGhlIHNhbXBsZSBub25jZQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  EXPECT_EQ(hex(sha1(as_bytes(input))), hex(sha1(as_bytes(input), Sha1Kernel::portable)));
 }
 
 }  // namespace
