@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <cstring>
 #include <stdexcept>
 
 #include "sha1.hpp"
@@ -47,11 +48,30 @@ std::string base64_encode(Bytes bytes) {
   return out;
 }
 
+void append_accept_key(std::string& out, std::string_view key) {
+  // A valid key is 24 characters; any other is hashed all the same.
+  std::array<char, 128> buffer;
+  std::string long_input;
+  std::string_view input;
+  if (key.size() + kGuid.size() <= buffer.size()) {
+    std::memcpy(buffer.data(), key.data(), key.size());
+    std::memcpy(buffer.data() + key.size(), kGuid.data(), kGuid.size());
+    input = std::string_view(buffer.data(), key.size() + kGuid.size());
+  } else {
+    input = long_input.append(key).append(kGuid);
+  }
+  const Sha1Digest digest = sha1(as_bytes(input));
+  // 20 bytes encode to 28 characters; EVP_EncodeBlock adds a NUL.
+  char encoded[29];
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded), digest.data(),
+                                static_cast<int>(digest.size()));
+  out.append(encoded, static_cast<std::size_t>(n));
+}
+
 std::string accept_key(std::string_view key) {
-  std::string input;
-  input.reserve(key.size() + kGuid.size());
-  input.append(key).append(kGuid);
-  return base64_encode(sha1(as_bytes(input)));
+  std::string out;
+  append_accept_key(out, key);
+  return out;
 }
 
 std::string generate_key() {

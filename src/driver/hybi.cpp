@@ -96,15 +96,24 @@ void Hybi::accept_request(const http::Request& request, const ServerOptions& opt
   if (!key) return reject(400, "missing Sec-WebSocket-Key");
   if (!is_valid_key(*key)) return reject(400, "Sec-WebSocket-Key is not base64 of 16 bytes");
 
-  http::Response response;
-  response.status = 101;
-  response.headers.add("Upgrade", "websocket");
-  response.headers.add("Connection", "Upgrade");
-  response.headers.add("Sec-WebSocket-Accept", accept_key(*key));
+  // The 101 head, written straight into one string: an http::Response would
+  // build a vector of fields only to serialize it.
+  std::string head;
+  head.reserve(160);
+  head.append(
+      "HTTP/1.1 101 Switching Protocols\r\n"
+      "Upgrade: websocket\r\n"
+      "Connection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: ");
+  append_accept_key(head, *key);
+  head.append("\r\n");
+  auto add_field = [&head](std::string_view name, std::string_view value) {
+    head.append(name).append(": ").append(value).append("\r\n");
+  };
   if (auto offered = headers.get_all("Sec-WebSocket-Protocol")) {
     if (auto chosen = select_protocol(*offered, options.protocols)) {
       set_protocol(*chosen);
-      response.headers.add("Sec-WebSocket-Protocol", protocol());
+      add_field("Sec-WebSocket-Protocol", protocol());
     }
   }
   // RFC 6455 9.1: accept what we support of the client's offers. A server
@@ -119,15 +128,16 @@ void Hybi::accept_request(const http::Request& request, const ServerOptions& opt
         return reject(400, error);
       }
       if (negotiated->active()) {
-        response.headers.add("Sec-WebSocket-Extensions", answer);
+        add_field("Sec-WebSocket-Extensions", answer);
         set_extensions(std::move(answer));
         allowed_rsv_ = negotiated->rsv();
         negotiated_ = std::move(negotiated);
       }
     }
   }
-  for (const auto& [name, value] : options.headers) response.headers.add(name, value);
-  handshake_ = std::make_unique<std::string>(response.serialize_head());
+  for (const auto& [name, value] : options.headers) add_field(name, value);
+  head.append("\r\n");
+  handshake_ = std::make_unique<std::string>(std::move(head));
 }
 
 void Hybi::start() {

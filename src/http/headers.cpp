@@ -5,8 +5,6 @@
 namespace faye::http {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -18,7 +16,12 @@ std::string_view trim(std::string_view s) {
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
+    const auto x = static_cast<unsigned char>(a[i]);
+    const auto y = static_cast<unsigned char>(b[i]);
+    if (x == y) continue;  // names are nearly always spelled the same way
+    // Only letters have a case, and their cases differ in bit 0x20 alone.
+    const unsigned char folded = x | 0x20;
+    if (folded != (y | 0x20) || folded < 'a' || folded > 'z') return false;
   }
   return true;
 }

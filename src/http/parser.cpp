@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "simple_request.hpp"
+
 namespace faye::http {
 namespace {
 
@@ -126,6 +128,17 @@ class MessageParser {
   }
 
   void set_complete() { state_ = ParseState::complete; }
+
+  // Nothing of the current message has been read yet.
+  bool at_message_start() const noexcept {
+    return state_ == ParseState::need_more && !head_done_ && head_bytes_ == 0;
+  }
+  // A whole message of `size` bytes was parsed without http_parser.
+  void complete_without_parser(std::size_t size) {
+    head_bytes_ = size;
+    head_done_ = true;
+    state_ = ParseState::complete;
+  }
 
   http_parser parser_;
   std::size_t head_bytes_ = 0;  // consumed while reading heads
@@ -281,6 +294,15 @@ class RequestParser::Impl final : public MessageParser {
   std::size_t parse(std::string_view data) noexcept {
     try {
       if (state() == ParseState::complete) reset();
+      if (at_message_start()) {
+        const detail::SimpleRequest simple = detail::parse_simple_request(data, options_, request_);
+        if (simple.head_size != 0) {
+          keep_alive_ = simple.keep_alive;
+          upgrade_ = simple.upgrade;
+          complete_without_parser(simple.head_size);
+          return simple.head_size;
+        }
+      }
       return execute(data);
     } catch (...) {
       out_of_memory();

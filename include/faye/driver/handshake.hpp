@@ -25,6 +25,8 @@ Protocol detect_protocol(const http::Request& request);
 
 // Sec-WebSocket-Accept for a Sec-WebSocket-Key (RFC 6455 4.2.2).
 std::string accept_key(std::string_view key);
+// The same, appended to `out` (a response head) without temporary strings.
+void append_accept_key(std::string& out, std::string_view key);
 // A new random Sec-WebSocket-Key: base64 of 16 random bytes.
 std::string generate_key();
 // True when `key` is the base64 encoding of exactly 16 bytes (RFC 6455 4.1).

@@ -108,7 +108,7 @@ TEST(HybiHandshake, PicksTheClientsFirstSupportedSubprotocol) {
 
 TEST(HybiHandshake, AddsCustomResponseHeaders) {
   Handshake h(hybi_request(), {.headers = {{"Set-Cookie", "a=1"}}});
-  EXPECT_NE(h.sink.data.find("Set-Cookie: a=1\r\n"), std::string::npos);
+  EXPECT_TRUE(h.sink.data.ends_with("\r\nSet-Cookie: a=1\r\n\r\n")) << h.sink.data;
 }
 
 // ---- Framing, server role ----------------------------------------------------

@@ -51,6 +51,14 @@ TEST(Headers, ComparesAsciiCaseInsensitivelyOnly) {
   EXPECT_FALSE(iequals("key", "keys"));
   EXPECT_FALSE(iequals("\xc3\x89", "\xc3\xa9"));
   EXPECT_TRUE(iequals("", ""));
+  // Other characters whose codes differ in the case bit (0x20) alone.
+  for (int c = 0; c < 0x60; ++c) {
+    const bool letter = c >= 'A' && c <= 'Z';
+    EXPECT_EQ(iequals(std::string(1, static_cast<char>(c)), std::string(1, static_cast<char>(c | 0x20))),
+              letter || (c | 0x20) == c)
+        << c;
+  }
+  EXPECT_TRUE(iequals("AZaz", "azAZ"));
 }
 
 TEST(Headers, SplitsAnEmptyListIntoNothing) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "http/simple_request.hpp"
+
 #include <string>
 #include <vector>
 
@@ -604,6 +606,124 @@ TEST(ResponseParser, LimitsTheNumberOfFields) {
   ResponseParser parser({.max_header_count = 3});
   parser.parse(head + "\r\n");
   EXPECT_EQ(parser.error(), ParseError::too_many_headers);
+}
+
+// ------------------------------------------- the one-pass path for plain GETs
+
+// Everything a caller can see of a parse, for comparing two of them. (How
+// far a failed parse got depends on the cuts: http_parser reports a token
+// where it ends or where the buffer does.)
+std::string outcome(std::string_view input, std::size_t step,
+                    RequestParser::Options options = {}) {
+  RequestParser parser(options);
+  const std::size_t used = feed(parser, input, step);
+  if (parser.failed()) return "status " + std::to_string(parser.error_status());
+  std::string out = std::to_string(used) + " state " +
+                    std::to_string(static_cast<int>(parser.state())) + "\n";
+  if (!parser.complete()) return out;
+  const Request& request = parser.request();
+  out += request.method + " " + request.target + " " + std::to_string(request.version_major) +
+         "." + std::to_string(request.version_minor) + " keep-alive " +
+         std::to_string(parser.keep_alive()) + " upgrade " + std::to_string(parser.upgrade()) +
+         "\n";
+  for (const auto& [name, value] : request.headers) out += name + ": [" + value + "]\n";
+  return out + "body [" + request.body + "]";
+}
+
+const std::string kHandshake =
+    "GET /chat?room=1 HTTP/1.1\r\n"
+    "Host: example.com:80\r\n"
+    "Upgrade: websocket\r\n"
+    "Connection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    "Sec-WebSocket-Version: 13\r\n"
+    "\r\n";
+
+TEST(SimpleRequest, TakesAPlainHandshakeWhole) {
+  Request request;
+  const auto simple = detail::parse_simple_request(kHandshake + "frames", {}, request);
+  EXPECT_EQ(simple.head_size, kHandshake.size());
+  EXPECT_TRUE(simple.upgrade);
+  EXPECT_FALSE(simple.keep_alive);
+  EXPECT_EQ(request.target, "/chat?room=1");
+  EXPECT_EQ(request.headers.size(), 5u);
+  EXPECT_EQ(request.headers.get("sec-websocket-key"), "dGhlIHNhbXBsZSBub25jZQ==");
+}
+
+// What the one-pass path leaves to http_parser, and plain heads it takes:
+// either way, a head given whole must parse exactly as the same bytes given
+// one at a time (which never reach the one-pass path).
+const std::vector<std::string> kDifferentialCases = {
+    kHandshake,
+    kGet,
+    kUpgrade76 + kKey3,
+    kChunkedPost,
+    "GET / HTTP/1.0\r\n\r\n",
+    "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\nUpgrade: x\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\r\nConnection: up grade\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\r\nConnection: ,close,\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\r\nProxy-Connection: close\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc",
+    "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: x\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "GET / HTTP/1.1\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\r\nX-Empty:\r\nX-Blank:   \t\r\nX-Pad: \t v \t\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\r\nX-Fold: a\r\n b\r\n\r\n",
+    "GET / HTTP/1.1\nHost: a\n\n",
+    "GET / HTTP/1.1\r\nHost : a\r\n\r\n",
+    "GET / HTTP/1.1\r\nHo(st: a\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\x01\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: caf\xc3\xa9\r\n\r\n",
+    "GET /a b HTTP/1.1\r\nHost: a\r\n\r\n",
+    "GET /a#frag HTTP/1.1\r\nHost: a\r\n\r\n",
+    "GET /{}|^ HTTP/1.1\r\nHost: a\r\n\r\n",
+    "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n",
+    "GET * HTTP/1.1\r\nHost: a\r\n\r\n",
+    "GET / HTTP/2.0\r\nHost: a\r\n\r\n",
+    "GET / HTTP/1.2\r\nHost: a\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\r\n\r",
+    "get / HTTP/1.1\r\nHost: a\r\n\r\n",
+    "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\nHost: b\r\n\r\n",
+};
+
+TEST(SimpleRequest, WholeHeadsParseAsTheSameBytesOneAtATime) {
+  for (const std::string& input : kDifferentialCases) {
+    EXPECT_EQ(outcome(input, input.size()), outcome(input, 1)) << input;
+  }
+}
+
+TEST(SimpleRequest, LimitsAreTheGeneralPathsAtEveryBoundary) {
+  std::string many = "GET /" + std::string(40, 't') + " HTTP/1.1\r\nHost: a\r\n";
+  for (int i = 0; i < 40; ++i) many += "X-Field-" + std::to_string(i) + ": value\r\n";
+  many += "\r\n";
+  for (std::size_t limit : {1u, 10u, 39u, 40u, 41u}) {
+    const RequestParser::Options fields{.max_header_count = limit};
+    EXPECT_EQ(outcome(many, many.size(), fields), outcome(many, 1, fields)) << limit;
+    const RequestParser::Options target{.max_target_length = limit};
+    EXPECT_EQ(outcome(many, many.size(), target), outcome(many, 1, target)) << limit;
+  }
+  for (std::size_t limit = many.size() - 3; limit <= many.size() + 1; ++limit) {
+    const RequestParser::Options bytes{.max_header_bytes = limit};
+    EXPECT_EQ(outcome(many, many.size(), bytes), outcome(many, 1, bytes)) << limit;
+  }
+}
+
+TEST(SimpleRequest, DeclinesWhatHttpParserMustJudge) {
+  for (std::string_view input :
+       {"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nX-Fold: a\r\n b\r\n\r\n", "GET / HTTP/1.1\nHost: a\n\n",
+        "GET / HTTP/1.1\r\nHost: a\r\n", "POST / HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nHost: caf\xc3\xa9\r\n\r\n"}) {
+    Request request;
+    EXPECT_EQ(detail::parse_simple_request(input, {}, request).head_size, 0u) << input;
+    EXPECT_TRUE(request.headers.empty());
+  }
 }
 
 TEST(ResponseParser, RejectsMalformedStatusLines) {

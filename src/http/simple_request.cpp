@@ -1,0 +1,159 @@
+#include "simple_request.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
+namespace faye::http::detail {
+namespace {
+
+// More fields, or a longer head, go the general way. 64 KiB stays under
+// http_parser's own ceiling of 80 KiB, which the general way applies.
+constexpr std::size_t kMaxFields = 32;
+constexpr std::size_t kMaxHead = 64 * 1024;
+
+enum CharClass : std::uint8_t {
+  kTchar = 1,   // RFC 9110 5.6.2 token character
+  kTarget = 2,  // RFC 3986 characters of a path and query, '%' included
+  kValue = 4,   // printable ASCII, SP and HTAB (RFC 9110 5.5 without obs-text)
+};
+
+constexpr std::array<std::uint8_t, 256> kClasses = [] {
+  std::array<std::uint8_t, 256> table{};
+  for (int c = 0x21; c < 0x7f; ++c) table[c] |= kValue;
+  table[' '] |= kValue;
+  table['\t'] |= kValue;
+  for (int c = 0; c < 256; ++c) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (alnum) table[c] |= kTchar | kTarget;
+  }
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) table[static_cast<unsigned char>(c)] |= kTchar;
+  for (char c : std::string_view("-._~!$&'()*+,;=:@/?%")) {
+    table[static_cast<unsigned char>(c)] |= kTarget;
+  }
+  return table;
+}();
+
+bool is(char c, CharClass what) { return (kClasses[static_cast<unsigned char>(c)] & what) != 0; }
+
+// The connection options http_parser acts on.
+struct ConnectionTokens {
+  bool close = false;
+  bool keep_alive = false;
+  bool upgrade = false;
+};
+
+// A Connection value: tokens separated by commas with optional spaces.
+// Anything else is declined, for http_parser to judge.
+bool read_connection(std::string_view value, ConnectionTokens& tokens) {
+  std::size_t i = 0;
+  while (true) {
+    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+    const std::size_t start = i;
+    while (i < value.size() && is(value[i], kTchar)) ++i;
+    const std::string_view token = value.substr(start, i - start);
+    if (token.empty()) return false;
+    tokens.close |= iequals(token, "close");
+    tokens.keep_alive |= iequals(token, "keep-alive");
+    tokens.upgrade |= iequals(token, "upgrade");
+    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+    if (i == value.size()) return true;
+    if (value[i] != ',') return false;
+    ++i;
+  }
+}
+
+struct FieldSpan {
+  std::uint32_t name, name_size, value, value_size;
+};
+
+}  // namespace
+
+SimpleRequest parse_simple_request(std::string_view data, const RequestParser::Options& options,
+                                   Request& request) {
+  const std::string_view head =
+      data.substr(0, std::min({data.size(), options.max_header_bytes, kMaxHead}));
+  if (!head.starts_with("GET /")) return {};
+
+  // Request line: GET SP origin-form SP HTTP/1.x CRLF.
+  std::size_t p = 4;
+  while (p < head.size() && is(head[p], kTarget)) ++p;
+  const std::string_view target = head.substr(4, p - 4);
+  if (target.size() > options.max_target_length) return {};
+  const std::string_view version = head.substr(p, 11);
+  if (version.size() != 11 || !version.starts_with(" HTTP/1.") || !version.ends_with("\r\n")) {
+    return {};
+  }
+  const char minor = version[8];
+  if (minor != '0' && minor != '1') return {};
+  p += 11;
+
+  std::array<FieldSpan, kMaxFields> fields;
+  std::size_t count = 0;
+  std::size_t hosts = 0;
+  bool upgrade_field = false;
+  ConnectionTokens connection;
+  while (true) {
+    if (p + 2 > head.size()) return {};
+    if (head[p] == '\r') {
+      if (head[p + 1] != '\n') return {};
+      p += 2;
+      break;
+    }
+    const std::size_t name = p;
+    while (p < head.size() && is(head[p], kTchar)) ++p;
+    if (p == name || p == head.size() || head[p] != ':') return {};
+    const std::string_view field_name = head.substr(name, p - name);
+    ++p;
+    while (p < head.size() && (head[p] == ' ' || head[p] == '\t')) ++p;
+    const std::size_t value = p;
+    while (p < head.size() && is(head[p], kValue)) ++p;
+    if (p + 2 > head.size() || head[p] != '\r' || head[p + 1] != '\n') return {};
+    std::size_t value_end = p;
+    while (value_end > value && (head[value_end - 1] == ' ' || head[value_end - 1] == '\t')) {
+      --value_end;
+    }
+    const std::string_view field_value = head.substr(value, value_end - value);
+    p += 2;
+    if (count == kMaxFields || count == options.max_header_count) return {};
+    fields[count++] = {static_cast<std::uint32_t>(name),
+                       static_cast<std::uint32_t>(field_name.size()),
+                       static_cast<std::uint32_t>(value), static_cast<std::uint32_t>(value_end - value)};
+
+    // The fields http_parser interprets itself.
+    if (iequals(field_name, "Host")) {
+      ++hosts;
+    } else if (iequals(field_name, "Connection")) {
+      if (!read_connection(field_value, connection)) return {};
+    } else if (iequals(field_name, "Upgrade")) {
+      upgrade_field = true;
+    } else if (iequals(field_name, "Content-Length") ||
+               iequals(field_name, "Transfer-Encoding") ||
+               iequals(field_name, "Proxy-Connection")) {
+      return {};
+    }
+  }
+  // RFC 9112 3.2: exactly one Host in HTTP/1.1, at most one in 1.0; the
+  // general way words the error.
+  if (hosts > 1 || (hosts == 0 && minor == '1')) return {};
+
+  request.method = "GET";
+  request.target.assign(target);
+  request.version_major = 1;
+  request.version_minor = minor - '0';
+  request.headers.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const FieldSpan& field = fields[i];
+    request.headers.add(std::string(head.substr(field.name, field.name_size)),
+                        std::string(head.substr(field.value, field.value_size)));
+  }
+  // As http_parser decides them (http_should_keep_alive, the upgrade flag).
+  SimpleRequest result;
+  result.head_size = p;
+  result.upgrade = upgrade_field && connection.upgrade;
+  result.keep_alive =
+      !result.upgrade && (minor == '1' ? !connection.close : connection.keep_alive);
+  return result;
+}
+
+}  // namespace faye::http::detail
