@@ -75,7 +75,7 @@ class WebSocket : public std::enable_shared_from_this<WebSocket> {
   // and answers the handshake. An invalid handshake is refused with 400/426;
   // the returned socket then reports error and close. The application returns
   // http::Response::hijacked().
-  static std::shared_ptr<WebSocket> accept(http::Request& request, Options options = {});
+  static std::shared_ptr<WebSocket> accept(http::Request& request, const Options& options = {});
 
   // Hand-off from another server: `socket` is a connected TCP descriptor the
   // caller gives up, `request` the upgrade request it parsed, `already_read`
@@ -83,7 +83,7 @@ class WebSocket : public std::enable_shared_from_this<WebSocket> {
   // Returns null if the descriptor is unusable.
   static std::shared_ptr<WebSocket> adopt(net::EventLoop& loop, int socket,
                                           const http::Request& request, Bytes already_read,
-                                          Options options = {});
+                                          const Options& options = {});
 
   std::function<void(const OpenEvent&)> onopen;
   std::function<void(const MessageEvent&)> onmessage;

@@ -13,19 +13,6 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto x = static_cast<unsigned char>(a[i]);
-    const auto y = static_cast<unsigned char>(b[i]);
-    if (x == y) continue;  // names are nearly always spelled the same way
-    // Only letters have a case, and their cases differ in bit 0x20 alone.
-    const unsigned char folded = x | 0x20;
-    if (folded != (y | 0x20) || folded < 'a' || folded > 'z') return false;
-  }
-  return true;
-}
-
 void Headers::add(std::string name, std::string value) {
   fields_.emplace_back(std::move(name), std::move(value));
 }

@@ -120,17 +120,29 @@ SimpleRequest parse_simple_request(std::string_view data, const RequestParser::O
                        static_cast<std::uint32_t>(field_name.size()),
                        static_cast<std::uint32_t>(value), static_cast<std::uint32_t>(value_end - value)};
 
-    // The fields http_parser interprets itself.
-    if (iequals(field_name, "Host")) {
-      ++hosts;
-    } else if (iequals(field_name, "Connection")) {
-      if (!read_connection(field_value, connection)) return {};
-    } else if (iequals(field_name, "Upgrade")) {
-      upgrade_field = true;
-    } else if (iequals(field_name, "Content-Length") ||
-               iequals(field_name, "Transfer-Encoding") ||
-               iequals(field_name, "Proxy-Connection")) {
-      return {};
+    // The fields http_parser interprets itself, told apart by length first.
+    switch (field_name.size()) {
+      case 4:
+        hosts += iequals(field_name, "Host") ? 1 : 0;
+        break;
+      case 7:
+        upgrade_field |= iequals(field_name, "Upgrade");
+        break;
+      case 10:
+        if (iequals(field_name, "Connection") && !read_connection(field_value, connection)) {
+          return {};
+        }
+        break;
+      case 14:
+      case 16:
+      case 17:
+        if (iequals(field_name, "Content-Length") || iequals(field_name, "Proxy-Connection") ||
+            iequals(field_name, "Transfer-Encoding")) {
+          return {};
+        }
+        break;
+      default:
+        break;
     }
   }
   // RFC 9112 3.2: exactly one Host in HTTP/1.1, at most one in 1.0; the

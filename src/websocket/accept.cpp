@@ -19,7 +19,7 @@ bool WebSocket::is_websocket(const http::Request& request) {
   return driver::is_websocket(request);
 }
 
-std::shared_ptr<WebSocket> WebSocket::accept(http::Request& request, Options options) {
+std::shared_ptr<WebSocket> WebSocket::accept(http::Request& request, const Options& options) {
   std::shared_ptr<net::Connection> connection = std::move(request.connection);
   if (!connection) return nullptr;
   auto socket = Block::create(connection->loop(), options);
@@ -35,7 +35,7 @@ std::shared_ptr<WebSocket> WebSocket::accept(http::Request& request, Options opt
 
 std::shared_ptr<WebSocket> WebSocket::adopt(net::EventLoop& loop, int fd,
                                             const http::Request& request, Bytes already_read,
-                                            Options options) {
+                                            const Options& options) {
   std::error_code error;
   auto connection = net::Connection::adopt(
       loop, fd, already_read, error, {.write_buffer_limit = options.max_buffered_amount});

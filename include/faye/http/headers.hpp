@@ -10,7 +10,21 @@
 
 namespace faye::http {
 
-bool iequals(std::string_view a, std::string_view b) noexcept;
+// ASCII case-insensitive equality, inline: header lookups compare a name
+// with every field's, and nearly all differ in length or are spelled alike.
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  if (a == b) return true;  // a word at a time
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto x = static_cast<unsigned char>(a[i]);
+    const auto y = static_cast<unsigned char>(b[i]);
+    if (x == y) continue;
+    // Only letters have a case, and their cases differ in bit 0x20 alone.
+    const unsigned char folded = x | 0x20;
+    if (folded != (y | 0x20) || folded < 'a' || folded > 'z') return false;
+  }
+  return true;
+}
 
 class Headers {
  public:
