@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace faye::http::detail {
 namespace {
@@ -35,6 +40,37 @@ constexpr std::array<std::uint8_t, 256> kClasses = [] {
 }();
 
 bool is(char c, CharClass what) { return (kClasses[static_cast<unsigned char>(c)] & what) != 0; }
+
+// How many bytes from `p` are field-value characters, 16 at a time: a value
+// is the longest stretch of a head.
+std::size_t value_run(const char* p, std::size_t size) {
+  std::size_t i = 0;
+#ifdef __SSE2__
+  // Adding 1 maps 0x20..0x7E, and nothing else, to signed 0x21..0x7F.
+  const __m128i one = _mm_set1_epi8(1);
+  const __m128i floor = _mm_set1_epi8(0x21);
+  const __m128i tab = _mm_set1_epi8('\t');
+  for (; i + 16 <= size; i += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i outside = _mm_cmplt_epi8(_mm_add_epi8(bytes, one), floor);
+    const __m128i stop = _mm_andnot_si128(_mm_cmpeq_epi8(bytes, tab), outside);
+    if (const int mask = _mm_movemask_epi8(stop)) return i + static_cast<unsigned>(__builtin_ctz(mask));
+  }
+#endif
+  while (i < size && is(p[i], kValue)) ++i;
+  return i;
+}
+
+// A field name: token characters up to the colon, which memchr finds.
+// Returns the name's length, or 0 unless a colon ends a valid name.
+std::size_t name_run(const char* p, std::size_t size) {
+  const void* colon = std::memchr(p, ':', size);
+  if (colon == nullptr) return 0;
+  const std::size_t length = static_cast<std::size_t>(static_cast<const char*>(colon) - p);
+  std::uint8_t all = kTchar;
+  for (std::size_t i = 0; i < length; ++i) all &= kClasses[static_cast<unsigned char>(p[i])];
+  return all ? length : 0;
+}
 
 // The connection options http_parser acts on.
 struct ConnectionTokens {
@@ -101,13 +137,13 @@ SimpleRequest parse_simple_request(std::string_view data, const RequestParser::O
       break;
     }
     const std::size_t name = p;
-    while (p < head.size() && is(head[p], kTchar)) ++p;
-    if (p == name || p == head.size() || head[p] != ':') return {};
+    p += name_run(head.data() + p, head.size() - p);
+    if (p == name) return {};
     const std::string_view field_name = head.substr(name, p - name);
     ++p;
     while (p < head.size() && (head[p] == ' ' || head[p] == '\t')) ++p;
     const std::size_t value = p;
-    while (p < head.size() && is(head[p], kValue)) ++p;
+    p += value_run(head.data() + p, head.size() - p);
     if (p + 2 > head.size() || head[p] != '\r' || head[p + 1] != '\n') return {};
     std::size_t value_end = p;
     while (value_end > value && (head[value_end - 1] == ' ' || head[value_end - 1] == '\t')) {
