@@ -389,6 +389,7 @@ void Connection::wait_writable(Wait wait) {
   // Wait::read: TLS must receive (a handshake message) before it can send.
   write_wait_events_ = wait == Wait::read ? EPOLLIN | EPOLLRDHUP : EPOLLOUT;
   if (!waiting_self_) waiting_self_ = shared_from_this();
+  if (closing_ && !closing_->linger.pending()) arm_linger();
 }
 
 void Connection::pause_reading() {
@@ -411,18 +412,21 @@ void Connection::close() {
   begin_close({});
 }
 
+void Connection::close_after_flush() {
+  if (state_ != State::open) return;
+  peer_done_ = true;
+  begin_close({});
+}
+
 void Connection::begin_close(std::error_code reason) {
   if (state_ != State::open) return;
   state_ = State::closing;
   closing_ = std::make_unique<Closing>(loop_);
   closing_->reason = reason;
-  closing_->linger.start(options_.linger_timeout, [weak = weak_from_this()] {
-    if (auto self = weak.lock()) {
-      // Everything sent and only the peer's FIN missing is still a clean close.
-      self->finish(self->queue_empty() ? self->closing_->reason
-                                        : std::error_code(asio::error::timed_out));
-    }
-  });
+  // Without a FIN to wait for, only a flush that has to wait needs bounding
+  // (wait_writable() arms the timer then): a close that completes at once
+  // costs no timer.
+  if (!peer_done_ || write_waiting_) arm_linger();
   if (!write_waiting_) {
     if (in_read_batch_) return;  // the end of the batch flushes and shuts down
     if (!flush_posted_) {
@@ -435,11 +439,21 @@ void Connection::begin_close(std::error_code reason) {
   }
 }
 
+void Connection::arm_linger() {
+  closing_->linger.start(options_.linger_timeout, [weak = weak_from_this()] {
+    if (auto self = weak.lock()) {
+      // Everything sent and only the peer's FIN missing is still a clean close.
+      self->finish(self->queue_empty() ? self->closing_->reason
+                                        : std::error_code(asio::error::timed_out));
+    }
+  });
+}
+
 void Connection::shutdown_send() {
   const IoResult result = stream_->shutdown_send();
   if (result.wait != Wait::none) return wait_writable(result.wait);
   state_ = State::lingering;
-  if (result.error || eof_received_ || !started_) return finish(closing_->reason);
+  if (result.error || eof_received_ || !started_ || peer_done_) return finish(closing_->reason);
   // Keep reading (and discarding) until the peer's FIN: closing with unread
   // input would make the kernel send RST, which can destroy our last bytes
   // before the peer reads them.

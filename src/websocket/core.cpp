@@ -263,8 +263,17 @@ void WebSocket::Core::finish(std::uint16_t code, std::string_view reason, bool w
   state_.store(ReadyState::closed, std::memory_order_release);
   timer_.cancel();
   stop_listening_for_shutdown();
-  // Flush what the driver wrote last (our close frame), then FIN.
-  if (connection_ && connection_->is_open()) connection_->close();
+  // Flush what the driver wrote last (our close frame), then FIN. A server
+  // whose closing handshake completed has the peer's word that nothing more
+  // comes (RFC 6455 5.5.1) and closes the TCP connection first (7.1.1)
+  // without waiting for the peer's FIN.
+  if (connection_ && connection_->is_open()) {
+    if (was_clean && !client_ && hybi() != nullptr) {
+      connection_->close_after_flush();
+    } else {
+      connection_->close();
+    }
+  }
   if (owner().onclose) owner().onclose(CloseEvent{code, std::string(reason), was_clean});
   // Let go of everything the application gave us (handlers often capture
   // the socket itself) once the current call stack, which may be inside one

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <iterator>
 
 #include "faye/driver/permessage_deflate.hpp"
 #include "faye/error.hpp"
@@ -24,6 +26,12 @@ std::string random_bytes(std::size_t size) {
   std::string s(size, '\0');
   for (std::size_t i = 0; i < size; ++i) s[i] = static_cast<char>((i * 2654435761u) >> 13);
   return s;
+}
+
+// This process's open descriptors: the server runs in it.
+std::size_t count_open_descriptors() {
+  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                                                std::filesystem::directory_iterator()));
 }
 
 TEST_F(WebSocketServerTest, EchoesTextAndBinaryFromEmptyTo16MiB) {
@@ -121,6 +129,32 @@ TEST_F(WebSocketServerTest, ServerCloseReachesTheClientWithCodeAndReason) {
   ASSERT_TRUE(server_eventually([&] { return !server_closes.empty(); }));
   std::lock_guard lock(mutex);
   EXPECT_EQ(server_closes[0].code, 4001);
+  EXPECT_TRUE(server_closes[0].was_clean);
+}
+
+// RFC 6455 7.1.1: once the closing handshake is done the server closes the
+// TCP connection first, without waiting for the client's FIN: its descriptor
+// goes at once, not after the 5 s a lingering close would allow the client.
+TEST_F(WebSocketServerTest, ClosesTheTcpConnectionFirstAfterTheClosingHandshake) {
+  start();
+  TcpClient raw(server->port());
+  raw.send(hybi_request(server->port()));
+  raw.read_until("\r\n\r\n");
+  // An echo first: the server's loop has set up what it creates on first use
+  // (its readiness set) before the descriptors are counted.
+  raw.send(client_frame(opcode::text, "x"));
+  EXPECT_EQ(read_frame(raw).payload, "x");
+  const std::size_t open_descriptors = count_open_descriptors();
+  raw.send(client_frame(opcode::close, std::string("\x03\xe8", 2)));
+  Frame close = read_frame(raw);
+  EXPECT_EQ(close.opcode, opcode::close);
+  EXPECT_TRUE(raw.reads_eof());
+  // The client keeps its end open; the server lets go of its own.
+  EXPECT_TRUE(server_eventually(
+      [&] { return count_open_descriptors() == open_descriptors - 1; }, 2500ms));
+  ASSERT_TRUE(server_eventually([&] { return !server_closes.empty(); }));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(server_closes[0].code, 1000);
   EXPECT_TRUE(server_closes[0].was_clean);
 }
 

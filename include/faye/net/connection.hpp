@@ -125,6 +125,12 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // for the peer's FIN, close; bounded by Options::linger_timeout. No on_data
   // after close().
   void close();
+  // As close(), for a peer that has said it will send nothing more (a
+  // WebSocket whose closing handshake is complete): the descriptor closes as
+  // soon as the queue is flushed and FIN sent, without waiting for the
+  // peer's FIN, which saves a wake-up, a read and a timer per connection.
+  // Should the peer send anything after all, the kernel answers with RST.
+  void close_after_flush();
   // Immediate: drop the queue and reset the connection.
   void abort();
   // Neither closing nor closed.
@@ -160,6 +166,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void wait_writable(Wait wait);
   void consume(std::size_t bytes);
   void begin_close(std::error_code reason);
+  // Bounds the rest of the close by Options::linger_timeout.
+  void arm_linger();
   void shutdown_send();
   void finish(std::error_code ec);
   bool queue_empty() const noexcept { return head_ == queue_.size(); }
@@ -208,6 +216,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   bool write_waiting_ = false;  // waiting for the writer's readiness
   bool pushed_back_ = false;    // a flush had to wait: on_drain is due
   bool eof_received_ = false;
+  bool peer_done_ = false;  // close_after_flush(): no FIN to wait for
 };
 
 }  // namespace faye::net

@@ -195,6 +195,44 @@ TEST(NetConnection, CloseIsBoundedByTheLingerTimeout) {
   EXPECT_FALSE(*pair.server_events.closed);
 }
 
+TEST(NetConnection, CloseAfterFlushDoesNotWaitForThePeersFin) {
+  EventLoop loop;
+  Listener listener(loop);
+  std::shared_ptr<Connection> server;
+  // Waiting for the FIN this peer never sends would outlast the deadline.
+  ASSERT_FALSE(listener.listen({.host = "127.0.0.1", .connection = {.linger_timeout = std::chrono::minutes(5)}},
+                               [&](auto c) { server = std::move(c); }));
+  RawPeer peer;
+  peer.connect(listener.port());
+  ASSERT_TRUE(loop.run_until([&] { return server != nullptr; }, kDeadline));
+  Recorder events;
+  server->set_handler(&events);
+  server->start();
+  // More than the socket takes at once: the flush has to wait for the reader.
+  const std::string payload = pattern(8 << 20);
+  server->write(std::string(payload));
+  server->close_after_flush();
+  EXPECT_FALSE(server->write(std::string_view("too late")));
+  std::pair<std::string, std::error_code> got;
+  std::thread reader([&] { got = peer.read_all(); });
+  EXPECT_TRUE(loop.run_until([&] { return events.closed.has_value(); }, kDeadline));
+  reader.join();
+  EXPECT_EQ(got.second, asio::error::eof);
+  EXPECT_TRUE(got.first == payload);
+  EXPECT_FALSE(*events.closed) << events.closed->message();
+}
+
+TEST(NetConnection, CloseAfterFlushIsBoundedByTheLingerTimeoutWhenThePeerDoesNotRead) {
+  EventLoop loop;
+  Pair pair(loop, "127.0.0.1", {.linger_timeout = std::chrono::milliseconds(100)});
+  ASSERT_TRUE(pair.server && pair.client);
+  pair.client->pause_reading();
+  pair.server->write(pattern(8 << 20));
+  pair.server->close_after_flush();
+  EXPECT_TRUE(loop.run_until([&] { return pair.server_events.closed.has_value(); }, kDeadline));
+  EXPECT_EQ(*pair.server_events.closed, asio::error::timed_out);
+}
+
 TEST(NetConnection, AbortResetsAtOnce) {
   EventLoop loop;
   Pair pair(loop);
