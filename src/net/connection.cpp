@@ -178,7 +178,8 @@ void Connection::read_now() {
         self->read_now();
       });
     }
-  } else {
+  } else if (!peer_done_) {
+    // (A peer that is done sends nothing more worth a wait.)
     wait_readable(wait);
   }
   // The cork: one flush for everything the batch produced.
