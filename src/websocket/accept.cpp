@@ -9,8 +9,9 @@
 namespace faye {
 namespace {
 
-std::string socket_url(const http::Request& request, bool secure) {
-  return std::string(secure ? "wss://" : "ws://") + std::string(request.host()) + request.target;
+// ws[s]://host/target, as the socket's url().
+void set_socket_url(WebSocket::Core& core, const http::Request& request, bool secure) {
+  core.set_url({secure ? "wss://" : "ws://", request.host(), request.target});
 }
 
 }  // namespace
@@ -24,7 +25,7 @@ std::shared_ptr<WebSocket> WebSocket::accept(http::Request& request, const Optio
   if (!connection) return nullptr;
   auto socket = Block::create(connection->loop(), options);
   Core& core = *socket->core_;
-  core.set_url(socket_url(request, request.secure || connection->is_secure()));
+  set_socket_url(core, request, request.secure || connection->is_secure());
   core.attach(connection, options.max_buffered_amount);
   core.accept(request, options);
   connection->loop().post([socket, early = std::move(request.body)]() mutable {
@@ -42,7 +43,7 @@ std::shared_ptr<WebSocket> WebSocket::adopt(net::EventLoop& loop, int fd,
   if (!connection) return nullptr;
   auto socket = Block::create(loop, options);
   Core& core = *socket->core_;
-  core.set_url(socket_url(request, request.secure));
+  set_socket_url(core, request, request.secure);
   core.attach(connection, options.max_buffered_amount);
   core.accept(request, options);
   loop.post([socket] { socket->core_->begin({}, /*connection_started=*/false); });

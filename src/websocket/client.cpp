@@ -45,7 +45,7 @@ std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std:
                                                     .max_buffered_amount =
                                                         options.max_buffered_amount});
   Core& core = *socket->core_;
-  core.set_url(url.to_string());
+  core.set_url({url.to_string()});
   core.mark_client();
 
   net::ConnectOptions connect;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -64,7 +65,8 @@ class WebSocket::Core : private driver::Handler,
   std::atomic<std::size_t> in_flight{0};
 
   // Written once before the socket is handed to the application, then read-only.
-  void set_url(std::string_view url);
+  // The URL is the concatenation of `parts`, copied once.
+  void set_url(std::initializer_list<std::string_view> parts);
   std::string_view url() const { return url_ ? std::string_view(url_.get()) : std::string_view(); }
   // "hybi-13" for a client (any thread). A server's driver exists before the
   // socket is handed to the application and never changes.
