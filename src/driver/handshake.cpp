@@ -1,6 +1,5 @@
 #include "faye/driver/handshake.hpp"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <array>
@@ -14,6 +13,28 @@ namespace {
 
 // RFC 6455 1.3: the GUID appended to the key before hashing.
 constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+// RFC 4648 4, with padding: a dozen lines, and no call into OpenSSL's
+// encoder (whose generic path costs more than the handshake's 20 bytes).
+void append_base64(std::string& out, Bytes bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t group =
+        (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
+    const char quad[4] = {kAlphabet[group >> 18], kAlphabet[(group >> 12) & 63],
+                          kAlphabet[(group >> 6) & 63], kAlphabet[group & 63]};
+    out.append(quad, 4);
+  }
+  if (const std::size_t left = bytes.size() - i; left != 0) {
+    const std::uint32_t group =
+        (std::uint32_t{bytes[i]} << 16) | (left == 2 ? std::uint32_t{bytes[i + 1]} << 8 : 0);
+    const char quad[4] = {kAlphabet[group >> 18], kAlphabet[(group >> 12) & 63],
+                          left == 2 ? kAlphabet[(group >> 6) & 63] : '=', '='};
+    out.append(quad, 4);
+  }
+}
 
 bool is_base64_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
@@ -41,10 +62,8 @@ Protocol detect_protocol(const http::Request& request) {
 }
 
 std::string base64_encode(Bytes bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
+  std::string out;
+  append_base64(out, bytes);
   return out;
 }
 
@@ -60,12 +79,7 @@ void append_accept_key(std::string& out, std::string_view key) {
   } else {
     input = long_input.append(key).append(kGuid);
   }
-  const Sha1Digest digest = sha1(as_bytes(input));
-  // 20 bytes encode to 28 characters; EVP_EncodeBlock adds a NUL.
-  char encoded[29];
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded), digest.data(),
-                                static_cast<int>(digest.size()));
-  out.append(encoded, static_cast<std::size_t>(n));
+  append_base64(out, sha1(as_bytes(input)));
 }
 
 std::string accept_key(std::string_view key) {

@@ -78,7 +78,7 @@ FAYE_SHA_NI void sha_ni_groups(__m128i& abcd, __m128i& previous, __m128i (&m)[4]
 }
 
 [[gnu::target("sha,sse4.1")]] void compress_sha_ni(State& h, const std::uint8_t* blocks,
-                                                    std::size_t count) {
+                                                   std::size_t count) {
   // Big-endian words, the first in the highest lane: the order the
   // instructions expect A..D and W0..W3 in.
   const __m128i byte_order = _mm_set_epi64x(0x0001020304050607LL, 0x08090a0b0c0d0e0fLL);
@@ -87,8 +87,8 @@ FAYE_SHA_NI void sha_ni_groups(__m128i& abcd, __m128i& previous, __m128i (&m)[4]
   for (std::size_t i = 0; i < count; ++i, blocks += 64) {
     __m128i m[4];
     for (int j = 0; j < 4; ++j) {
-      m[j] = _mm_shuffle_epi8(
-          _mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks + 16 * j)), byte_order);
+      m[j] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blocks + 16 * j)),
+                              byte_order);
     }
     const __m128i abcd_before = abcd;
     __m128i previous = abcd;
@@ -165,7 +165,9 @@ bool sha1_kernel_supported(Sha1Kernel kernel) {
   return false;
 }
 
-Sha1Digest sha1(Bytes data, Sha1Kernel kernel) { return hash(data, block_function(kernel)); }
+Sha1Digest sha1(Bytes data, Sha1Kernel kernel) {
+  return hash(data, block_function(kernel));
+}
 
 Sha1Digest sha1(Bytes data) {
   static const BlockFunction best = block_function(

@@ -39,7 +39,9 @@ constexpr std::array<std::uint8_t, 256> kClasses = [] {
   return table;
 }();
 
-bool is(char c, CharClass what) { return (kClasses[static_cast<unsigned char>(c)] & what) != 0; }
+bool is(char c, CharClass what) {
+  return (kClasses[static_cast<unsigned char>(c)] & what) != 0;
+}
 
 // How many bytes from `p` are field-value characters, 16 at a time: a value
 // is the longest stretch of a head.
@@ -54,7 +56,9 @@ std::size_t value_run(const char* p, std::size_t size) {
     const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
     const __m128i outside = _mm_cmplt_epi8(_mm_add_epi8(bytes, one), floor);
     const __m128i stop = _mm_andnot_si128(_mm_cmpeq_epi8(bytes, tab), outside);
-    if (const int mask = _mm_movemask_epi8(stop)) return i + static_cast<unsigned>(__builtin_ctz(mask));
+    if (const int mask = _mm_movemask_epi8(stop); mask != 0) {
+      return i + static_cast<unsigned>(__builtin_ctz(mask));
+    }
   }
 #endif
   while (i < size && is(p[i], kValue)) ++i;
@@ -152,9 +156,9 @@ SimpleRequest parse_simple_request(std::string_view data, const RequestParser::O
     const std::string_view field_value = head.substr(value, value_end - value);
     p += 2;
     if (count == kMaxFields || count == options.max_header_count) return {};
-    fields[count++] = {static_cast<std::uint32_t>(name),
-                       static_cast<std::uint32_t>(field_name.size()),
-                       static_cast<std::uint32_t>(value), static_cast<std::uint32_t>(value_end - value)};
+    fields[count++] = {
+        static_cast<std::uint32_t>(name), static_cast<std::uint32_t>(field_name.size()),
+        static_cast<std::uint32_t>(value), static_cast<std::uint32_t>(value_end - value)};
 
     // The fields http_parser interprets itself, told apart by length first.
     switch (field_name.size()) {
@@ -199,8 +203,7 @@ SimpleRequest parse_simple_request(std::string_view data, const RequestParser::O
   SimpleRequest result;
   result.head_size = p;
   result.upgrade = upgrade_field && connection.upgrade;
-  result.keep_alive =
-      !result.upgrade && (minor == '1' ? !connection.close : connection.keep_alive);
+  result.keep_alive = !result.upgrade && (minor == '1' ? !connection.close : connection.keep_alive);
   return result;
 }
 

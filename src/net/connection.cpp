@@ -445,7 +445,7 @@ void Connection::arm_linger() {
     if (auto self = weak.lock()) {
       // Everything sent and only the peer's FIN missing is still a clean close.
       self->finish(self->queue_empty() ? self->closing_->reason
-                                        : std::error_code(asio::error::timed_out));
+                                       : std::error_code(asio::error::timed_out));
     }
   });
 }

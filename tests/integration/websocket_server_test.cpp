@@ -30,8 +30,8 @@ std::string random_bytes(std::size_t size) {
 
 // This process's open descriptors: the server runs in it.
 std::size_t count_open_descriptors() {
-  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
-                                                std::filesystem::directory_iterator()));
+  return static_cast<std::size_t>(std::distance(
+      std::filesystem::directory_iterator("/proc/self/fd"), std::filesystem::directory_iterator()));
 }
 
 TEST_F(WebSocketServerTest, EchoesTextAndBinaryFromEmptyTo16MiB) {
@@ -150,8 +150,8 @@ TEST_F(WebSocketServerTest, ClosesTheTcpConnectionFirstAfterTheClosingHandshake)
   EXPECT_EQ(close.opcode, opcode::close);
   EXPECT_TRUE(raw.reads_eof());
   // The client keeps its end open; the server lets go of its own.
-  EXPECT_TRUE(server_eventually(
-      [&] { return count_open_descriptors() == open_descriptors - 1; }, 2500ms));
+  EXPECT_TRUE(
+      server_eventually([&] { return count_open_descriptors() == open_descriptors - 1; }, 2500ms));
   ASSERT_TRUE(server_eventually([&] { return !server_closes.empty(); }));
   std::lock_guard lock(mutex);
   EXPECT_EQ(server_closes[0].code, 1000);

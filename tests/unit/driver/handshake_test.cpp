@@ -1,5 +1,7 @@
 #include "faye/driver/handshake.hpp"
 
+#include <openssl/evp.h>
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -69,6 +71,27 @@ TEST(Handshake, SelectsTheClientsFirstSupportedProtocol) {
   EXPECT_EQ(select_protocol("soap, wamp", supported), std::nullopt);
   EXPECT_EQ(select_protocol("", supported), std::nullopt);
   EXPECT_EQ(select_protocol("Chat", supported), std::nullopt);  // tokens are case-sensitive
+}
+
+TEST(Handshake, Base64MatchesRfc4648AndOpenSsl) {
+  const std::pair<std::string_view, std::string_view> vectors[] = {{"", ""},
+                                                                   {"f", "Zg=="},
+                                                                   {"fo", "Zm8="},
+                                                                   {"foo", "Zm9v"},
+                                                                   {"foob", "Zm9vYg=="},
+                                                                   {"fooba", "Zm9vYmE="},
+                                                                   {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : vectors) EXPECT_EQ(base64_encode(as_bytes(plain)), encoded);
+  std::string input;
+  for (int size = 0; size <= 100; ++size) {
+    std::string expected(4 * ((input.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(expected.data()),
+                                  reinterpret_cast<const unsigned char*>(input.data()),
+                                  static_cast<int>(input.size()));
+    expected.resize(static_cast<std::size_t>(n));
+    ASSERT_EQ(base64_encode(as_bytes(input)), expected) << "length " << size;
+    input += static_cast<char>(size * 89 + 7);
+  }
 }
 
 }  // namespace

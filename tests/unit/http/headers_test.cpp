@@ -54,8 +54,9 @@ TEST(Headers, ComparesAsciiCaseInsensitivelyOnly) {
   // Other characters whose codes differ in the case bit (0x20) alone.
   for (int c = 0; c < 0x60; ++c) {
     const bool letter = c >= 'A' && c <= 'Z';
-    EXPECT_EQ(iequals(std::string(1, static_cast<char>(c)), std::string(1, static_cast<char>(c | 0x20))),
-              letter || (c | 0x20) == c)
+    EXPECT_EQ(
+        iequals(std::string(1, static_cast<char>(c)), std::string(1, static_cast<char>(c | 0x20))),
+        letter || (c | 0x20) == c)
         << c;
   }
   EXPECT_TRUE(iequals("AZaz", "azAZ"));

@@ -613,17 +613,16 @@ TEST(ResponseParser, LimitsTheNumberOfFields) {
 // Everything a caller can see of a parse, for comparing two of them. (How
 // far a failed parse got depends on the cuts: http_parser reports a token
 // where it ends or where the buffer does.)
-std::string outcome(std::string_view input, std::size_t step,
-                    RequestParser::Options options = {}) {
+std::string outcome(std::string_view input, std::size_t step, RequestParser::Options options = {}) {
   RequestParser parser(options);
   const std::size_t used = feed(parser, input, step);
   if (parser.failed()) return "status " + std::to_string(parser.error_status());
-  std::string out = std::to_string(used) + " state " +
-                    std::to_string(static_cast<int>(parser.state())) + "\n";
+  std::string out =
+      std::to_string(used) + " state " + std::to_string(static_cast<int>(parser.state())) + "\n";
   if (!parser.complete()) return out;
   const Request& request = parser.request();
-  out += request.method + " " + request.target + " " + std::to_string(request.version_major) +
-         "." + std::to_string(request.version_minor) + " keep-alive " +
+  out += request.method + " " + request.target + " " + std::to_string(request.version_major) + "." +
+         std::to_string(request.version_minor) + " keep-alive " +
          std::to_string(parser.keep_alive()) + " upgrade " + std::to_string(parser.upgrade()) +
          "\n";
   for (const auto& [name, value] : request.headers) out += name + ": [" + value + "]\n";

@@ -200,8 +200,9 @@ TEST(NetConnection, CloseAfterFlushDoesNotWaitForThePeersFin) {
   Listener listener(loop);
   std::shared_ptr<Connection> server;
   // Waiting for the FIN this peer never sends would outlast the deadline.
-  ASSERT_FALSE(listener.listen({.host = "127.0.0.1", .connection = {.linger_timeout = std::chrono::minutes(5)}},
-                               [&](auto c) { server = std::move(c); }));
+  ASSERT_FALSE(listener.listen(
+      {.host = "127.0.0.1", .connection = {.linger_timeout = std::chrono::minutes(5)}},
+      [&](auto c) { server = std::move(c); }));
   RawPeer peer;
   peer.connect(listener.port());
   ASSERT_TRUE(loop.run_until([&] { return server != nullptr; }, kDeadline));
