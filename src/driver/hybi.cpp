@@ -12,9 +12,6 @@
 namespace faye::driver {
 namespace {
 
-// A message that needed reassembly leaves its buffer behind; keep a small one
-// for the next, but don't let an idle connection hold a large one.
-constexpr std::size_t kRetainedBufferCapacity = 4096;
 // Small frames are assembled on the stack and written in one piece.
 constexpr std::size_t kStackFrameSize = 1024;
 // Large client payloads are masked into the sink this many bytes at a time.
@@ -164,7 +161,7 @@ void Hybi::parse_frames(MutableBytes data) {
   const std::size_t size = data.size();
   while (pos < size && state_ != ReadyState::closed) {
     if (stage_ == Stage::header) {
-      if (header_size_ == 0) {
+      if (gathered_header_size() == 0) {
         const std::size_t taken = take_whole_messages(data, pos);
         if (taken != pos) {
           pos = taken;
@@ -172,26 +169,30 @@ void Hybi::parse_frames(MutableBytes data) {
         }
       }
       const std::uint8_t* header = nullptr;
-      const std::size_t whole_header =
-          header_size_ == 0 && size - pos >= 2 ? header_size(data[pos], data[pos + 1]) : 0;
+      const std::size_t whole_header = gathered_header_size() == 0 && size - pos >= 2
+                                           ? header_size(data[pos], data[pos + 1])
+                                           : 0;
       if (whole_header != 0 && size - pos >= whole_header) {
         // The whole header is in this read: decode it where it lies.
         header = data.data() + pos;
         pos += whole_header;
       } else {
-        header_bytes_[header_size_++] = data[pos++];
-        if (header_size_ < 2 || header_size_ < header_size(header_bytes_[0], header_bytes_[1])) {
+        Partial& gathered = partial();
+        gathered.header_bytes[gathered.header_size++] = data[pos++];
+        if (gathered.header_size < 2 ||
+            gathered.header_size <
+                header_size(gathered.header_bytes[0], gathered.header_bytes[1])) {
           continue;
         }
-        header = header_bytes_;
-        header_size_ = 0;
+        header = gathered.header_bytes;
+        gathered.header_size = 0;
       }
       if (!decode_header(header, frame_)) {
         fail(Error::protocol_error, close_code::protocol_error,
              "frame length has its most significant bit set");
-        return;
+        break;
       }
-      if (!begin_frame()) return;
+      if (!begin_frame()) break;
       // Straight on to the payload, if any is here (an empty frame is done).
       if (stage_ != Stage::payload || pos == size) continue;
     }
@@ -203,8 +204,21 @@ void Hybi::parse_frames(MutableBytes data) {
     if (frame_.masked) mask_in_place(chunk, frame_.mask, frame_received_);
     bool whole_frame = frame_received_ == 0 && n == frame_.length;
     frame_received_ += n;
-    if (!on_payload(chunk, whole_frame)) return;
+    if (!on_payload(chunk, whole_frame)) break;
   }
+  release_partial();
+}
+
+Hybi::Partial& Hybi::partial() {
+  if (!partial_) partial_ = std::make_unique<Partial>();
+  return *partial_;
+}
+
+void Hybi::release_partial() noexcept {
+  if (!partial_) return;
+  const bool at_boundary = stage_ == Stage::header && partial_->header_size == 0 &&
+                           message_type_ == Opcode::continuation;
+  if (at_boundary || state_ == ReadyState::closed) partial_.reset();
 }
 
 // The frame nearly every message is: final, text or binary, no RSV bits,
@@ -277,7 +291,7 @@ bool Hybi::begin_frame() {
                              static_cast<Opcode>(frame_.opcode) == Opcode::binary;
   if (message_start && frame_.rsv == 0 && frame_.masked == (role_ == Role::server) &&
       message_type_ == Opcode::continuation && frame_.length <= max_length_ &&
-      message_.size() + frame_.length <= max_length_) {
+      message_size() + frame_.length <= max_length_) {
     frame_type_ = static_cast<Opcode>(frame_.opcode);
     message_rsv_ = 0;
     if (!frame_.fin) message_type_ = frame_type_;
@@ -338,7 +352,7 @@ bool Hybi::begin_frame() {
     const std::size_t limit = message_rsv_ == 0 ? max_length_
                               : max_length_ > SIZE_MAX - expansion ? SIZE_MAX
                                                                    : max_length_ + expansion;
-    if (frame_.length > limit || message_.size() + frame_.length > limit) {
+    if (frame_.length > limit || message_size() + frame_.length > limit) {
       fail(Error::message_too_big, close_code::too_large,
            "message exceeds the maximum length of " + std::to_string(max_length_) + " bytes");
       return false;
@@ -353,14 +367,14 @@ bool Hybi::begin_frame() {
 bool Hybi::on_payload(MutableBytes chunk, bool whole_frame) {
   bool frame_done = frame_received_ == frame_.length;
   if (is_control(frame_.opcode)) {
-    if (!whole_frame) control_.append(as_text(chunk));
+    if (!whole_frame) partial().control.append(as_text(chunk));
     if (!frame_done) return true;
     stage_ = Stage::header;
     if (whole_frame) {
       on_control(chunk);
     } else {
-      std::string payload = std::move(control_);
-      control_.clear();
+      std::string payload = std::move(partial_->control);
+      partial_->control.clear();
       on_control(as_bytes(payload));
     }
     return state_ != ReadyState::closed;
@@ -373,9 +387,9 @@ bool Hybi::on_payload(MutableBytes chunk, bool whole_frame) {
     fail(Error::invalid_utf8, close_code::invalid_data, "invalid UTF-8 in text message");
     return false;
   }
-  bool unfragmented = whole_frame && frame_.fin && message_.empty() &&
+  bool unfragmented = whole_frame && frame_.fin && message_size() == 0 &&
                       static_cast<Opcode>(frame_.opcode) != Opcode::continuation;
-  if (!unfragmented) message_.append(as_text(chunk));
+  if (!unfragmented) partial().message.append(as_text(chunk));
   if (!frame_done) return true;
   stage_ = Stage::header;
   return finish_data_frame(unfragmented ? Bytes(chunk) : Bytes(), unfragmented);
@@ -386,7 +400,7 @@ bool Hybi::finish_data_frame(Bytes whole_message, bool unfragmented) {
   Opcode type = frame_type_;
   message_type_ = Opcode::continuation;
   MessageType message_type = type == Opcode::text ? MessageType::text : MessageType::binary;
-  Bytes data = unfragmented ? whole_message : as_bytes(message_);
+  Bytes data = unfragmented ? whole_message : as_bytes(partial_->message);
   const std::uint8_t rsv = std::exchange(message_rsv_, 0);
   if (rsv != 0) {
     if (!restore_message(message_type, rsv, data)) return false;
@@ -400,8 +414,9 @@ bool Hybi::finish_data_frame(Bytes whole_message, bool unfragmented) {
   // "WebSocket message received": only in the OPEN state).
   if (state_ == ReadyState::open) handler_.on_message(message);
   if (rsv != 0 && negotiated_) negotiated_->release_incoming();
-  message_.clear();
-  if (message_.capacity() > kRetainedBufferCapacity) std::string().swap(message_);
+  // The buffer itself goes (or serves the next message of this read) when
+  // parse_frames ends.
+  if (!unfragmented) partial_->message.clear();
   return state_ != ReadyState::closed;
 }
 
@@ -504,7 +519,9 @@ std::size_t Hybi::memory_usage() const {
   auto heap = [](const std::string& buffer) {
     return buffer.capacity() > std::string().capacity() ? buffer.capacity() + 1 : 0;
   };
-  return heap(message_) + heap(control_) + (negotiated_ ? negotiated_->memory_usage() : 0);
+  std::size_t total = negotiated_ ? negotiated_->memory_usage() : 0;
+  if (partial_) total += sizeof(Partial) + heap(partial_->message) + heap(partial_->control);
+  return total;
 }
 
 bool Hybi::text(std::string_view message) { return text(message, true); }

@@ -97,6 +97,16 @@ std::string Connection::remote_endpoint() const {
   return to_string(endpoint);
 }
 
+void Connection::enable_stats() {
+  if (!stats_) stats_ = std::make_unique<Stats>();
+}
+
+Connection::Stats Connection::stats() const noexcept {
+  Stats stats = stats_ ? *stats_ : Stats{};
+  stats.bytes_written = bytes_written_;
+  return stats;
+}
+
 void Connection::start() {
   if (started_ || state_ == State::closed) return;
   started_ = true;
@@ -134,9 +144,11 @@ void Connection::read_now() {
     for (;;) {
       const std::size_t room = buffer.size() - filled;
       const IoResult result = stream_->read_some(buffer.subspan(filled));
-      ++stats_.read_calls;
       filled += result.bytes;
-      stats_.bytes_read += result.bytes;
+      if (stats_) {
+        ++stats_->read_calls;
+        stats_->bytes_read += result.bytes;
+      }
       if (result.bytes > 0 && result.bytes < room && !secure_ && !peer_hung_up_ && !result.error) {
         wait = Wait::read;
         break;
@@ -299,7 +311,7 @@ void Connection::schedule_flush() {
 void Connection::flush() {
   if (state_ == State::closed || write_waiting_) return;
   if (!queue_empty()) {
-    ++stats_.flushes;
+    if (stats_) ++stats_->flushes;
     // 64 buffers per writev: far below IOV_MAX, plenty for one turn's output.
     // Left uninitialized (asio::const_buffer's constructor would zero all 64
     // on every flush); only the first `count` are written and read.
@@ -317,7 +329,7 @@ void Connection::flush() {
         buffers.at[count++] = asio::buffer(bytes.data() + offset, bytes.size() - offset);
       }
       const IoResult result = stream_->write_some({buffers.at, count});
-      ++stats_.write_calls;
+      if (stats_) ++stats_->write_calls;
       consume(result.bytes);
       if (result.error) return finish(result.error);
       if (result.wait != Wait::none || result.bytes == 0) {
@@ -338,7 +350,7 @@ void Connection::flush() {
 
 void Connection::consume(std::size_t bytes) {
   buffered_ -= bytes;
-  stats_.bytes_written += bytes;
+  bytes_written_ += bytes;
   while (bytes > 0) {
     const std::size_t left = queue_[head_].bytes().size() - front_offset_;
     if (bytes < left) {

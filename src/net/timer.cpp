@@ -7,20 +7,30 @@
 
 namespace faye::net {
 
-Timer::~Timer() {
-  cancel();
-}
-
-void Timer::start(Duration delay, std::function<void()> fn) {
+void BasicTimer::start_timer(Duration delay) {
   TimerQueue& queue = loop_->timers();
-  if (pending()) queue.remove(*this);
-  fn_ = std::move(fn);
+  if (timer_pending()) queue.remove(*this);
   queue.add(*this, std::chrono::steady_clock::now() + delay);
 }
 
+void BasicTimer::cancel_timer() {
+  if (timer_pending()) loop_->timers().remove(*this);
+}
+
+void Timer::start(Duration delay, std::function<void()> fn) {
+  fn_ = std::move(fn);
+  start_timer(delay);
+}
+
 void Timer::cancel() {
-  if (pending()) loop_->timers().remove(*this);
+  cancel_timer();
   fn_ = nullptr;
+}
+
+void Timer::on_timer() {
+  auto fn = std::move(fn_);
+  fn_ = nullptr;
+  fn();
 }
 
 }  // namespace faye::net

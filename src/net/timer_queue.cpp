@@ -1,13 +1,11 @@
 #include "timer_queue.hpp"
 
-#include <utility>
-
 #include "faye/net/timer.hpp"
 
 namespace faye::net {
 
 TimerQueue::~TimerQueue() {
-  for (const Entry& entry : heap_) entry.timer->heap_index_ = Timer::not_armed;
+  for (const Entry& entry : heap_) entry.timer->heap_index_ = BasicTimer::not_armed;
 }
 
 bool TimerQueue::earlier(const Entry& a, const Entry& b) noexcept {
@@ -46,7 +44,7 @@ void TimerQueue::sift_down(std::size_t index) noexcept {
 }
 
 void TimerQueue::erase_at(std::size_t index) noexcept {
-  heap_[index].timer->heap_index_ = Timer::not_armed;
+  heap_[index].timer->heap_index_ = BasicTimer::not_armed;
   const Entry last = heap_.back();
   heap_.pop_back();
   if (index == heap_.size()) return;
@@ -58,13 +56,13 @@ void TimerQueue::erase_at(std::size_t index) noexcept {
   }
 }
 
-void TimerQueue::add(Timer& timer, Clock::time_point deadline) {
+void TimerQueue::add(BasicTimer& timer, Clock::time_point deadline) {
   heap_.push_back({deadline, next_sequence_++, &timer});
   sift_up(heap_.size() - 1);
   if (!firing_) rearm();
 }
 
-void TimerQueue::remove(Timer& timer) {
+void TimerQueue::remove(BasicTimer& timer) {
   erase_at(timer.heap_index_);
   if (!firing_) rearm();
 }
@@ -103,11 +101,9 @@ void TimerQueue::fire() {
   // One at a time: a callback may start, cancel or destroy any timer,
   // including the ones due next.
   while (!heap_.empty() && heap_.front().deadline <= now) {
-    Timer& timer = *heap_.front().timer;
+    BasicTimer& timer = *heap_.front().timer;
     erase_at(0);
-    auto fn = std::move(timer.fn_);
-    timer.fn_ = nullptr;
-    fn();
+    timer.on_timer();
   }
   firing_ = false;
   rearm();

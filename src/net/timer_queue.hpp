@@ -1,8 +1,8 @@
-// The timers of one loop: a binary min-heap of armed Timers ordered by
+// The timers of one loop: a binary min-heap of armed timers ordered by
 // deadline (then by start order), served by a single asio::steady_timer set to
-// the earliest deadline. A Timer costs no allocation and no Asio operation of
+// the earliest deadline. A timer costs no allocation and no Asio operation of
 // its own, so that thousands of idle connections, each with a few timers
-// (linger, close timeout, ping), hold nothing but the Timer objects.
+// (linger, close timeout, ping), hold nothing but the timer objects.
 // Loop thread only.
 #pragma once
 
@@ -15,7 +15,7 @@
 
 namespace faye::net {
 
-class Timer;
+class BasicTimer;
 
 class TimerQueue {
  public:
@@ -29,15 +29,15 @@ class TimerQueue {
   ~TimerQueue();
 
   // Arms `timer` (not already armed) for `deadline`.
-  void add(Timer& timer, Clock::time_point deadline);
+  void add(BasicTimer& timer, Clock::time_point deadline);
   // Disarms `timer` (armed).
-  void remove(Timer& timer);
+  void remove(BasicTimer& timer);
 
  private:
   struct Entry {
     Clock::time_point deadline;
     std::uint64_t sequence;  // start order, for timers due at the same time
-    Timer* timer;
+    BasicTimer* timer;
   };
 
   static bool earlier(const Entry& a, const Entry& b) noexcept;

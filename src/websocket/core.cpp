@@ -20,9 +20,9 @@ std::chrono::duration<std::uint32_t, std::milli> to_millis(std::chrono::millisec
 }  // namespace
 
 WebSocket::Core::Core(net::EventLoop& loop, const Options& options)
-    : ping_interval_(to_millis(options.ping)),
-      close_timeout_(to_millis(options.close_timeout)),
-      timer_(loop) {}
+    : net::BasicTimer(loop),
+      ping_interval_(to_millis(options.ping)),
+      close_timeout_(to_millis(options.close_timeout)) {}
 
 WebSocket::Core::~Core() {
   if (connection_) {
@@ -84,11 +84,7 @@ void WebSocket::Core::start_client(const http::Url& url, driver::ClientOptions o
   auto client = std::make_unique<driver::Client>(url, handler, sink, std::move(options));
   speaks_hybi_ = true;
   driver_ = std::move(client);
-  timer_.start(handshake_timeout, [this] {
-    report_error(Error::handshake_timeout, "the server did not complete the handshake in time");
-    if (connection_) connection_->abort();
-    finish(driver::close_code::abnormal, "", false);
-  });
+  start_timer_for(TimerPurpose::handshake, handshake_timeout);
   begin({}, /*connection_started=*/false);
 }
 
@@ -133,11 +129,7 @@ void WebSocket::Core::close(std::uint16_t code, std::string_view reason) {
   if (!finished_ && driver_->ready_state() == ReadyState::closing) {
     // RFC 6455 7.1.1: don't wait forever for the peer's close frame (this
     // replaces the automatic ping, which only runs while open).
-    timer_.start(close_timeout_, [this] {
-      report_error(Error::close_timeout, "the peer did not answer the close frame in time");
-      if (connection_) connection_->abort();
-      finish(driver::close_code::abnormal, "", false);
-    });
+    start_timer_for(TimerPurpose::close, close_timeout_);
   }
 }
 
@@ -166,7 +158,7 @@ std::size_t WebSocket::Core::buffered_amount() const {
 
 void WebSocket::Core::on_open() {
   opened_.store(true, std::memory_order_release);
-  timer_.cancel();  // the handshake deadline
+  cancel_timer();  // the handshake deadline
   sync_state();
   schedule_ping();
   if (owner().onopen) owner().onopen(OpenEvent{});
@@ -234,7 +226,30 @@ void WebSocket::Core::on_shutdown() {
   }
 }
 
+void WebSocket::Core::on_timer() {
+  switch (timer_purpose_) {
+    case TimerPurpose::ping:
+      if (state() != ReadyState::open) return;
+      driver_->ping(as_bytes(std::to_string(++pings_sent_)));
+      schedule_ping();
+      return;
+    case TimerPurpose::handshake:
+      report_error(Error::handshake_timeout, "the server did not complete the handshake in time");
+      break;
+    case TimerPurpose::close:
+      report_error(Error::close_timeout, "the peer did not answer the close frame in time");
+      break;
+  }
+  if (connection_) connection_->abort();
+  finish(driver::close_code::abnormal, "", false);
+}
+
 // ---- Helpers -------------------------------------------------------------------------
+
+void WebSocket::Core::start_timer_for(TimerPurpose purpose, net::BasicTimer::Duration delay) {
+  timer_purpose_ = purpose;
+  start_timer(delay);
+}
 
 void WebSocket::Core::sync_state() {
   if (driver_ && !finished_) state_.store(driver_->ready_state(), std::memory_order_release);
@@ -242,11 +257,7 @@ void WebSocket::Core::sync_state() {
 
 void WebSocket::Core::schedule_ping() {
   if (ping_interval_.count() <= 0 || state() != ReadyState::open) return;
-  timer_.start(ping_interval_, [this] {
-    if (state() != ReadyState::open) return;
-    driver_->ping(as_bytes(std::to_string(++pings_sent_)));
-    schedule_ping();
-  });
+  start_timer_for(TimerPurpose::ping, ping_interval_);
 }
 
 void WebSocket::Core::report_error(std::error_code error, std::string_view message) {
@@ -264,7 +275,7 @@ void WebSocket::Core::finish(std::uint16_t code, std::string_view reason, bool w
   if (finished_) return;
   finished_ = true;
   state_.store(ReadyState::closed, std::memory_order_release);
-  timer_.cancel();
+  cancel_timer();
   stop_listening_for_shutdown();
   // Flush what the driver wrote last (our close frame), then FIN. A server
   // whose closing handshake completed has the peer's word that nothing more

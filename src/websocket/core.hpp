@@ -25,7 +25,8 @@ namespace faye {
 class WebSocket::Core : private driver::Handler,
                               private driver::Sink,
                               private net::Connection::Handler,
-                              private net::ShutdownListener {
+                              private net::ShutdownListener,
+                              private net::BasicTimer {
  public:
   // Keeps only what the socket needs after the handshake (ping, close
   // timeout, write cap): a copy of the whole options per connection would
@@ -59,7 +60,7 @@ class WebSocket::Core : private driver::Handler,
   ReadyState state() const { return state_.load(std::memory_order_acquire); }
   std::size_t buffered_amount() const;
   // The timer's loop: the socket's, kept once.
-  net::EventLoop& loop() const { return timer_.loop(); }
+  using net::BasicTimer::loop;
 
   // Bytes of cross-thread sends posted to the loop but not yet written.
   std::atomic<std::size_t> in_flight{0};
@@ -93,6 +94,15 @@ class WebSocket::Core : private driver::Handler,
   void on_closed(std::error_code error) override;
   // net::ShutdownListener: a server stopping gracefully says goodbye.
   void on_shutdown() override;
+  // net::BasicTimer: the deadline of timer_purpose_ has passed.
+  void on_timer() override;
+
+  // One timer for the phase at hand, never two at once: the client's
+  // handshake deadline (connecting), the automatic ping (open), the close
+  // timeout (closing). A base class rather than a net::Timer member: no
+  // std::function per socket.
+  enum class TimerPurpose : std::uint8_t { handshake, ping, close };
+  void start_timer_for(TimerPurpose purpose, net::BasicTimer::Duration delay);
 
   void sync_state();
   void schedule_ping();
@@ -118,10 +128,6 @@ class WebSocket::Core : private driver::Handler,
   std::shared_ptr<net::Connection> connection_;
   std::unique_ptr<driver::Driver> driver_;
   std::shared_ptr<WebSocket> keep_alive_;
-  // One timer for the phase at hand, never two at once: the client's
-  // handshake deadline (connecting), the automatic ping (open), the close
-  // timeout (closing).
-  net::Timer timer_;
   std::atomic<std::size_t> buffered_{0};
   std::atomic<ReadyState> state_{ReadyState::connecting};
   std::atomic<bool> opened_{false};  // the handshake succeeded
@@ -129,6 +135,7 @@ class WebSocket::Core : private driver::Handler,
   bool finished_ = false;  // onclose has fired
   bool client_ = false;    // made by WebSocket::Client::connect
   bool speaks_hybi_ = false;  // driver_ is a driver::Hybi
+  TimerPurpose timer_purpose_ = TimerPurpose::ping;
   std::uint16_t pings_sent_ = 0;  // automatic pings, numbered (wrapping) in their payload
 };
 

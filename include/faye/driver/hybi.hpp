@@ -110,22 +110,38 @@ class Hybi : public Driver {
 
   std::size_t max_length_;
 
+  // What only input split across reads needs: a header's first bytes, a
+  // control frame's payload, a message's bytes (fragmented, or a frame that
+  // did not arrive whole). Allocated when first needed and freed once the
+  // parser is back at a frame boundary with no message in progress, so that
+  // an idle connection holds a null pointer instead of two empty strings.
+  struct Partial {
+    std::string message;
+    std::string control;
+    std::uint8_t header_size = 0;  // bytes gathered into header_bytes
+    std::uint8_t header_bytes[kMaxHeaderSize] = {};
+  };
+  Partial& partial();
+  std::uint8_t gathered_header_size() const noexcept {
+    return partial_ ? partial_->header_size : 0;
+  }
+  std::size_t message_size() const noexcept { return partial_ ? partial_->message.size() : 0; }
+  // Frees partial_ when nothing in it is still needed.
+  void release_partial() noexcept;
+
   // Frame parser state.
   Stage stage_ = Stage::header;
-  std::uint8_t header_size_ = 0;  // bytes gathered into header_bytes_
-  std::uint8_t header_bytes_[kMaxHeaderSize] = {};
   FrameHeader frame_;
   std::uint64_t frame_received_ = 0;
 
   // Message reassembly: the type of the message in progress (continuation
-  // when none), its bytes so far, and the UTF-8 state of text.
+  // when none), and the UTF-8 state of text; its bytes are in partial_.
   Opcode message_type_ = Opcode::continuation;
   Opcode frame_type_ = Opcode::continuation;  // data type of the current frame
   std::uint8_t message_rsv_ = 0;  // RSV bits of the incoming message's first frame
   Opcode sending_type_ = Opcode::text;  // type of the outgoing message in progress
-  std::string message_;
   Utf8Validator utf8_;
-  std::string control_;  // a control frame's payload split across reads
+  std::unique_ptr<Partial> partial_;
 
   // Pings sent with a callback, awaiting their pong; allocated by the first.
   std::unique_ptr<std::vector<PendingPing>> pings_;

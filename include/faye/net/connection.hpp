@@ -72,7 +72,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
 
   using Options = ConnectionOptions;
 
-  // Counters for tests and benchmarks.
+  // Counters for tests and benchmarks. bytes_written is always counted (the
+  // HTTP server's idle timeout watches it); the others only after
+  // enable_stats(), so that a connection doesn't carry them all its life.
   struct Stats {
     std::uint64_t bytes_read = 0;
     std::uint64_t bytes_written = 0;
@@ -142,7 +144,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::string remote_endpoint() const;
   bool is_secure() const noexcept { return secure_; }
   EventLoop& loop() const noexcept { return loop_; }
-  const Stats& stats() const noexcept { return stats_; }
+  // Starts counting every field of Stats (zero until then).
+  void enable_stats();
+  Stats stats() const noexcept;
 
  private:
   enum class State : std::uint8_t { open, closing, lingering, closed };
@@ -195,7 +199,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::vector<Chunk> queue_;
   std::size_t front_offset_ = 0;  // bytes of queue_[head_] already written
   std::size_t buffered_ = 0;
-  Stats stats_;
+  std::uint64_t bytes_written_ = 0;
+  std::unique_ptr<Stats> stats_;  // from enable_stats(); its bytes_written unused
   State state_ = State::open;
   bool secure_ = false;
   bool started_ = false;

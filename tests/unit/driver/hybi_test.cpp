@@ -398,8 +398,37 @@ TEST_F(HybiServer, ReleasesLargeReassemblyBuffers) {
   parse(frame(0x02, std::string(100000, 'a')) + frame(0x80, "b"));
   ASSERT_EQ(handler.messages.size(), 1u);
   EXPECT_EQ(handler.messages[0].size(), 100001u);
+  EXPECT_EQ(driver->memory_usage(), 0u);
   parse(frame(kText, "after"));
   EXPECT_EQ(handler.messages.back(), "after");
+}
+
+// An idle connection holds no reassembly state: what input split across
+// reads needs is held only until the parser is back at a frame boundary
+// with no message in progress.
+TEST_F(HybiServer, HoldsPartialInputOnlyUntilItIsComplete) {
+  const std::string fragmented = frame(0x01, "Hel") + frame(0x80, "lo");
+  parse(fragmented.substr(0, 10));  // a first fragment and a header's first byte
+  EXPECT_GT(driver->memory_usage(), 0u);
+  parse(fragmented.substr(10));
+  EXPECT_EQ(handler.messages.back(), "Hello");
+  EXPECT_EQ(driver->memory_usage(), 0u);
+
+  const std::string ping = frame(kPing, "split");
+  parse(ping.substr(0, ping.size() - 2));  // a control payload split across reads
+  EXPECT_GT(driver->memory_usage(), 0u);
+  parse(ping.substr(ping.size() - 2));
+  EXPECT_EQ(handler.events.back(), "ping:split");
+  EXPECT_EQ(driver->memory_usage(), 0u);
+
+  const std::string text = frame(kText, std::string(300, 'x'));
+  parse(text.substr(0, 1));  // a header's first byte
+  EXPECT_GT(driver->memory_usage(), 0u);
+  parse(text.substr(1, 100));  // a single frame arriving in pieces
+  EXPECT_GT(driver->memory_usage(), 0u);
+  parse(text.substr(101));
+  EXPECT_EQ(handler.messages.back(), std::string(300, 'x'));
+  EXPECT_EQ(driver->memory_usage(), 0u);
 }
 
 }  // namespace

@@ -64,6 +64,7 @@ TEST(NetConnection, CorksWritesOfOneTurnIntoOneSystemCall) {
   EventLoop loop;
   Pair pair(loop);
   ASSERT_TRUE(pair.server && pair.client);
+  pair.server->enable_stats();
   const auto before = pair.server->stats().write_calls;
   loop.post([&] {
     for (int i = 0; i < 100; ++i) pair.server->write(std::string_view("0123456789"));
@@ -81,6 +82,7 @@ TEST(NetConnection, LargeBorrowedWritesGoOutAtOnceWithWhatPrecedesThem) {
   const std::string payload = pattern(256 * 1024);
   std::uint64_t calls_inside_write = 0;
   loop.post([&] {
+    pair.server->enable_stats();
     const auto before = pair.server->stats().write_calls;
     pair.server->write(std::string_view("head"));
     pair.server->write(std::string_view(payload));  // a view: written through, not queued
@@ -115,12 +117,39 @@ TEST(NetConnection, CorksWritesMadeWhileHandlingARead) {
   EventLoop loop;
   Pair pair(loop);
   ASSERT_TRUE(pair.server && pair.client);
+  pair.server->enable_stats();
   pair.server_events.on_data_hook = [&](MutableBytes) {
     for (int i = 0; i < 50; ++i) pair.server->write(std::string_view("reply "));
   };
   pair.client->write(std::string_view("ping"));
   EXPECT_TRUE(loop.run_until([&] { return pair.client_events.received.size() == 300; }, kDeadline));
   EXPECT_EQ(pair.server->stats().write_calls, 1u);
+}
+
+// bytes_written is always counted; the other counters from enable_stats() on.
+TEST(NetConnection, CountsBytesWrittenAlwaysAndTheRestOnRequest) {
+  EventLoop loop;
+  Pair pair(loop);
+  ASSERT_TRUE(pair.server && pair.client);
+  pair.server->write(std::string_view("12345"));
+  ASSERT_TRUE(loop.run_until([&] { return pair.client_events.received.size() == 5; }, kDeadline));
+  Connection::Stats stats = pair.server->stats();
+  EXPECT_EQ(stats.bytes_written, 5u);
+  EXPECT_EQ(stats.write_calls, 0u);
+  EXPECT_EQ(stats.flushes, 0u);
+
+  pair.server->enable_stats();
+  pair.client->write(std::string_view("abc"));
+  pair.server->write(std::string_view("678"));
+  ASSERT_TRUE(loop.run_until(
+      [&] { return pair.client_events.received.size() == 8 && pair.server_events.received == "abc"; },
+      kDeadline));
+  stats = pair.server->stats();
+  EXPECT_EQ(stats.bytes_read, 3u);
+  EXPECT_EQ(stats.bytes_written, 8u);
+  EXPECT_EQ(stats.write_calls, 1u);
+  EXPECT_EQ(stats.flushes, 1u);
+  EXPECT_GE(stats.read_calls, 1u);
 }
 
 TEST(NetConnection, ReportsBufferedAmountAndDrain) {

@@ -73,6 +73,52 @@ TEST(NetTimer, CallbackMayRestartItsTimer) {
   EXPECT_TRUE(loop.run_until([&] { return ticks == 3; }, 5s));
 }
 
+// An owner deriving from BasicTimer gets on_timer() once per start, and
+// none after cancel or destruction; it may start the timer again from it.
+class Ticker final : public BasicTimer {
+ public:
+  using BasicTimer::BasicTimer;
+  int ticks = 0;
+  int restarts = 0;
+
+ private:
+  void on_timer() override {
+    ++ticks;
+    if (restarts > 0) {
+      --restarts;
+      start_timer(1ms);
+    }
+  }
+};
+
+TEST(NetBasicTimer, CallsItsHookOncePerStart) {
+  EventLoop loop;
+  Ticker ticker(loop);
+  ticker.start_timer(1ms);
+  EXPECT_TRUE(ticker.timer_pending());
+  EXPECT_TRUE(loop.run_until([&] { return ticker.ticks == 1; }, 5s));
+  EXPECT_FALSE(ticker.timer_pending());
+  ticker.restarts = 2;
+  ticker.start_timer(1ms);
+  EXPECT_TRUE(loop.run_until([&] { return ticker.ticks == 4; }, 5s));
+  loop.run_for(20ms);
+  EXPECT_EQ(ticker.ticks, 4);
+}
+
+TEST(NetBasicTimer, NeverCallsAfterCancelOrDestruction) {
+  EventLoop loop;
+  Ticker cancelled(loop);
+  cancelled.start_timer(1ms);
+  cancelled.cancel_timer();
+  auto destroyed = std::make_unique<Ticker>(loop);
+  destroyed->start_timer(1ms);
+  destroyed.reset();
+  Ticker witness(loop);
+  witness.start_timer(5ms);
+  EXPECT_TRUE(loop.run_until([&] { return witness.ticks == 1; }, 5s));
+  EXPECT_EQ(cancelled.ticks, 0);
+}
+
 // Timers share one queue per loop: many timers with shuffled delays fire in
 // deadline order, and those due at the same moment in the order they started.
 TEST(NetTimer, ManyTimersFireInDeadlineOrder) {
