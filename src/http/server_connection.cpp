@@ -63,10 +63,10 @@ const std::string& http_date() {
 
 ServerConnection::ServerConnection(ConnectionOwner& owner,
                                    std::shared_ptr<net::Connection> connection)
-    : owner_(owner),
+    : net::BasicTimer(connection->loop()),
+      owner_(owner),
       connection_(std::move(connection)),
       parser_(owner.config().parser),
-      timer_(connection_->loop()),
       remote_address_(connection_->remote_endpoint()) {}
 
 ServerConnection::~ServerConnection() {
@@ -94,7 +94,7 @@ void ServerConnection::shutdown() {
 void ServerConnection::abort() {
   if (!connection_ || detached_) return;
   closing_ = true;
-  timer_.cancel();
+  cancel_timer();
   connection_->abort();
 }
 
@@ -140,7 +140,7 @@ std::size_t ServerConnection::process(std::string_view data) {
       head_handled_ = false;
       // The whole request must arrive within request_timeout of its first
       // byte; trickling bytes never extends it.
-      timer_.start(config().request_timeout, [this] { on_request_timeout(); });
+      arm_request_timer();
     }
     const std::size_t n = parser_.parse(data.substr(used));
     used += n;
@@ -155,7 +155,7 @@ std::size_t ServerConnection::process(std::string_view data) {
       break;
     }
     in_request_ = false;
-    timer_.cancel();
+    cancel_timer();
     if (parser_.upgrade()) {
       upgrade(data.substr(used));
       return data.size();
@@ -275,7 +275,7 @@ void ServerConnection::respond(Response response, bool keep_alive, bool head_onl
   if (!ok) {
     // Closed, or the write buffer limit closed it: on_closed follows.
     closing_ = true;
-    timer_.cancel();
+    cancel_timer();
     return;
   }
   if (close_after) close();
@@ -292,7 +292,7 @@ void ServerConnection::fail(int status, std::string_view message) {
 void ServerConnection::close() {
   if (closing_ || detached_) return;
   closing_ = true;
-  timer_.cancel();
+  cancel_timer();
   input_.clear();
   // Flushes the responses first, then FIN; bounded by the linger timeout.
   connection_->close();
@@ -300,7 +300,7 @@ void ServerConnection::close() {
 
 void ServerConnection::detach(bool upgraded) {
   detached_ = true;
-  timer_.cancel();
+  cancel_timer();
   input_.clear();
   // An upgraded connection goes over paused (its new owner resumes it once
   // ready); any other goes over reading, even when it was served from input
@@ -313,7 +313,7 @@ void ServerConnection::detach(bool upgraded) {
 
 void ServerConnection::on_closed(std::error_code) {
   closing_ = true;
-  timer_.cancel();
+  cancel_timer();
   input_.clear();
   owner_.release(*this);
 }
@@ -367,7 +367,21 @@ void ServerConnection::output_drained() {
 
 void ServerConnection::arm_idle_timer(std::chrono::milliseconds timeout) {
   written_mark_ = connection_->stats().bytes_written;
-  timer_.start(timeout, [this] { on_idle_timeout(); });
+  request_deadline_ = false;
+  start_timer(timeout);
+}
+
+void ServerConnection::arm_request_timer() {
+  request_deadline_ = true;
+  start_timer(config().request_timeout);
+}
+
+void ServerConnection::on_timer() {
+  if (request_deadline_) {
+    on_request_timeout();
+  } else {
+    on_idle_timeout();
+  }
 }
 
 void ServerConnection::on_idle_timeout() {

@@ -58,8 +58,12 @@ class ConnectionOwner {
   ~ConnectionOwner() = default;
 };
 
+// One deadline at a time (the request's, or the idle allowance between
+// requests): a BasicTimer, whose expiry is a virtual call rather than a
+// std::function made and destroyed at every start.
 class ServerConnection final : public net::Connection::Handler,
-                               public std::enable_shared_from_this<ServerConnection> {
+                               public std::enable_shared_from_this<ServerConnection>,
+                               private net::BasicTimer {
  public:
   ServerConnection(ConnectionOwner& owner, std::shared_ptr<net::Connection> connection);
   ~ServerConnection();
@@ -98,6 +102,8 @@ class ServerConnection final : public net::Connection::Handler,
   void pause_for_output();
   void output_drained();
   void arm_idle_timer(std::chrono::milliseconds timeout);
+  void arm_request_timer();
+  void on_timer() override;
   void on_idle_timeout();
   void on_request_timeout();
   void after_processing();
@@ -106,7 +112,7 @@ class ServerConnection final : public net::Connection::Handler,
   ConnectionOwner& owner_;
   std::shared_ptr<net::Connection> connection_;
   RequestParser parser_;
-  net::Timer timer_;
+  bool request_deadline_ = false;  // the timer's purpose: request, else idle
   std::string remote_address_;  // for every request's Request::remote_address
   // Input not parsed yet: only while held back (reading paused), so it never
   // exceeds one read batch.
