@@ -280,9 +280,11 @@ void WebSocket::Core::finish(std::uint16_t code, std::string_view reason, bool w
   // Flush what the driver wrote last (our close frame), then FIN. A server
   // whose closing handshake completed has the peer's word that nothing more
   // comes (RFC 6455 5.5.1) and closes the TCP connection first (7.1.1)
-  // without waiting for the peer's FIN.
+  // without waiting for the peer's FIN. Not over TLS, where the peer still
+  // answers our close_notify with its own, which a closed socket would
+  // answer with RST.
   if (connection_ && connection_->is_open()) {
-    if (was_clean && !client_ && hybi() != nullptr) {
+    if (was_clean && !client_ && hybi() != nullptr && !connection_->is_secure()) {
       connection_->close_after_flush();
     } else {
       connection_->close();
