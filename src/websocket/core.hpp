@@ -12,7 +12,6 @@
 #include "faye/driver/client.hpp"
 #include "faye/driver/driver.hpp"
 #include "faye/driver/hybi.hpp"
-#include "faye/net/connector.hpp"
 #include "faye/net/connection.hpp"
 #include "faye/net/event_loop.hpp"
 #include "faye/net/shutdown.hpp"
@@ -41,9 +40,9 @@ class WebSocket::Core : private driver::Handler,
   // Starts the handshake, feeds `early` bytes (read with the request head),
   // and starts (or resumes) reading.
   void begin(std::string early, bool connection_started);
-  // Client sockets: kept alive from the start; the attempt in progress is
-  // cancelled by close().
-  void hold_while_connecting(std::shared_ptr<net::Connector> connector);
+  // Client sockets: kept alive from the start; the attempt in progress
+  // (held by the Block, see client.cpp) is cancelled by close().
+  void hold_while_connecting();
   // Client sockets, once the transport is up: send the handshake, with a
   // deadline for the answer.
   void start_client(const http::Url& url, driver::ClientOptions options,
@@ -94,6 +93,10 @@ class WebSocket::Core : private driver::Handler,
   void on_shutdown() override;
   // net::BasicTimer: the deadline of timer_purpose_ has passed.
   void on_timer() override;
+  // Client sockets: the connection attempt is over, with a transport
+  // (`cancel` false) or abandoned by close(). A virtual hook, so that only
+  // a client's Block holds the attempt (and pays its 16 bytes).
+  virtual void end_connecting(bool /*cancel*/) {}
 
   // One timer for the phase at hand, never two at once: the client's
   // handshake deadline (connecting), the automatic ping (open), the close
@@ -122,7 +125,6 @@ class WebSocket::Core : private driver::Handler,
   std::unique_ptr<char[]> url_;  // NUL-terminated: a pointer, not a 32-byte std::string
   Millis ping_interval_;
   Millis close_timeout_;
-  std::shared_ptr<net::Connector> connector_;
   std::shared_ptr<net::Connection> connection_;
   std::unique_ptr<driver::Driver> driver_;
   std::shared_ptr<WebSocket> keep_alive_;
@@ -139,8 +141,9 @@ class WebSocket::Core : private driver::Handler,
 
 // A socket, its Core and the shared_ptr's control block in a single
 // allocation (std::make_shared), destroyed together when the last owner goes:
-// the Core first, then the WebSocket and its handlers.
-class WebSocket::Block final : public WebSocket, public WebSocket::Core {
+// the Core first, then the WebSocket and its handlers. A client's adds its
+// connection attempt (client.cpp).
+class WebSocket::Block : public WebSocket, public WebSocket::Core {
  public:
   Block(net::EventLoop& loop, const Options& options) : WebSocket::Core(loop, options) {
     core_ = this;
