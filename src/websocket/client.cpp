@@ -73,7 +73,7 @@ std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std:
     std::string what;
     connect.tls = client_tls_context(options.tls, error, what);
     if (!connect.tls) {
-      loop.post([socket, error, what] { socket->core_->fail_connecting(error, "tls: " + what); });
+      loop.post([socket, error, what] { socket->core().fail_connecting(error, "tls: " + what); });
       core.hold_while_connecting();
       return socket;
     }
@@ -102,7 +102,7 @@ std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std:
        max_buffered_amount = options.max_buffered_amount](net::ConnectResult result) mutable {
         auto socket = weak.lock();
         if (!socket) return;
-        Core& core = *socket->core_;
+        Core& core = socket->core();
         if (!result) return core.fail_connecting(result.error, result.message());
         core.attach(result.connection, max_buffered_amount);
         core.start_client(url, std::move(handshake), timeout);

@@ -131,11 +131,13 @@ class WebSocket::Core : private driver::Handler,
   std::atomic<std::size_t> buffered_{0};
   std::atomic<ReadyState> state_{ReadyState::connecting};
   std::atomic<bool> opened_{false};  // the handshake succeeded
-  bool failed_ = false;    // an error event has fired
-  bool finished_ = false;  // onclose has fired
-  bool client_ = false;    // made by WebSocket::Client::connect
-  bool speaks_hybi_ = false;  // driver_ is a driver::Hybi
+  bool client_ = false;    // made by WebSocket::Client::connect (read from any thread)
   TimerPurpose timer_purpose_ = TimerPurpose::ping;
+  // Loop thread only, so they may share a byte: with it, the small fields
+  // fit in the 8 bytes after buffered_.
+  bool failed_ : 1 = false;       // an error event has fired
+  bool finished_ : 1 = false;     // onclose has fired
+  bool speaks_hybi_ : 1 = false;  // driver_ is a driver::Hybi
   std::uint16_t pings_sent_ = 0;  // automatic pings, numbered (wrapping) in their payload
 };
 
@@ -145,9 +147,7 @@ class WebSocket::Core : private driver::Handler,
 // connection attempt (client.cpp).
 class WebSocket::Block : public WebSocket, public WebSocket::Core {
  public:
-  Block(net::EventLoop& loop, const Options& options) : WebSocket::Core(loop, options) {
-    core_ = this;
-  }
+  Block(net::EventLoop& loop, const Options& options) : WebSocket::Core(loop, options) {}
 
   static std::shared_ptr<WebSocket> create(net::EventLoop& loop, const Options& options) {
     return std::make_shared<Block>(loop, options);
@@ -156,6 +156,12 @@ class WebSocket::Block : public WebSocket, public WebSocket::Core {
 
 inline WebSocket& WebSocket::Core::owner() noexcept {
   return static_cast<Block&>(*this);
+}
+
+inline WebSocket::Core& WebSocket::core() const noexcept {
+  // Every WebSocket is made as a Block; its Core is mutable state behind
+  // the const accessors (ready_state(), buffered_amount(), ...).
+  return static_cast<Block&>(const_cast<WebSocket&>(*this));
 }
 
 }  // namespace faye
