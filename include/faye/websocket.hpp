@@ -121,7 +121,8 @@ class WebSocket : public std::enable_shared_from_this<WebSocket> {
 
  private:
   WebSocket();
-  Core* core_ = nullptr;  // in the same Block
+  // The other half of the Block this socket is part of (src/websocket/core.hpp).
+  Core& core() const noexcept;
 };
 
 // TLS settings of a client. By default the server's certificate chain AND its

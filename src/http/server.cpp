@@ -56,7 +56,6 @@ class Worker final : public detail::ConnectionOwner {
     abort_all();
     loop_.poll();
     connections_.clear();
-    hijacked_.clear();
     loop_.poll();
   }
 
@@ -79,12 +78,10 @@ class Worker final : public detail::ConnectionOwner {
     connections_.erase(it);
   }
 
-  void hijacked(const std::shared_ptr<net::Connection>& connection) override {
-    hijacked_.push_back(connection);
-    if (hijacked_.size() >= prune_at_) {
-      std::erase_if(hijacked_, [](const auto& weak) { return weak.expired(); });
-      prune_at_ = std::max<std::size_t>(64, hijacked_.size() * 2);
-    }
+  // Nothing to record: the loop's list of its connections
+  // (net::EventLoop::connections()) has those the application took over,
+  // for stop() to wait for and abort.
+  void hijacked(const std::shared_ptr<net::Connection>&) override {
     // Taken over while stopping: the new owner (a WebSocket accepted during
     // the stop) missed the first notification.
     if (shutdown_begun_) net::notify_shutdown(loop_);
@@ -129,9 +126,9 @@ class Worker final : public detail::ConnectionOwner {
     for (const auto& entry : connections_) {
       if (!entry.second->finished()) return false;
     }
-    for (const auto& weak : hijacked_) {
-      auto connection = weak.lock();
-      if (connection && (connection->is_open() || connection->buffered_amount() > 0)) return false;
+    // Those the application took over among them.
+    for (const auto& connection : loop_.connections()) {
+      if (connection->is_open() || connection->buffered_amount() > 0) return false;
     }
     return true;
   }
@@ -141,8 +138,8 @@ class Worker final : public detail::ConnectionOwner {
     current.reserve(connections_.size());
     for (const auto& entry : connections_) current.push_back(entry.second);
     for (const auto& connection : current) connection->abort();
-    for (const auto& weak : hijacked_) {
-      if (auto connection = weak.lock(); connection && connection->is_open()) connection->abort();
+    for (const auto& connection : loop_.connections()) {
+      if (connection->is_open()) connection->abort();
     }
   }
 
@@ -152,9 +149,6 @@ class Worker final : public detail::ConnectionOwner {
   net::Timer poll_timer_;
   net::Timer deadline_;
   std::unordered_map<ServerConnection*, std::shared_ptr<ServerConnection>> connections_;
-  // Connections the application took over, watched only while stopping.
-  std::vector<std::weak_ptr<net::Connection>> hijacked_;
-  std::size_t prune_at_ = 64;
   std::atomic<bool> stopping_{false};
   bool shutdown_begun_ = false;
 };

@@ -38,7 +38,7 @@ struct Connection::Closing {
 
 std::shared_ptr<Connection> Connection::create(EventLoop& loop, std::unique_ptr<Stream> stream,
                                                Options options) {
-  return std::shared_ptr<Connection>(new Connection(loop, std::move(stream), options));
+  return std::make_shared<Connection>(Key(), loop, std::move(stream), options);
 }
 
 std::shared_ptr<Connection> Connection::adopt(EventLoop& loop, Socket::native_handle_type handle,
@@ -77,13 +77,27 @@ std::shared_ptr<Connection> Connection::adopt(EventLoop& loop, Socket socket, By
   return connection;
 }
 
-Connection::Connection(EventLoop& loop, std::unique_ptr<Stream> stream, Options options)
+Connection::Connection(Key, EventLoop& loop, std::unique_ptr<Stream> stream, Options options)
     : loop_(loop), stream_(std::move(stream)), options_(options) {
   secure_ = stream_->is_secure();
   stream_->release_from_reactor();
+  next_on_loop_ = loop.connections_;
+  if (next_on_loop_) next_on_loop_->prev_on_loop_ = &next_on_loop_;
+  loop.connections_ = this;
+  prev_on_loop_ = &loop.connections_;
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  unlink_from_loop();
+}
+
+void Connection::unlink_from_loop() noexcept {
+  if (!prev_on_loop_) return;
+  *prev_on_loop_ = next_on_loop_;
+  if (next_on_loop_) next_on_loop_->prev_on_loop_ = prev_on_loop_;
+  next_on_loop_ = nullptr;
+  prev_on_loop_ = nullptr;
+}
 
 Socket::native_handle_type Connection::native_handle() noexcept {
   return stream_->native_handle();

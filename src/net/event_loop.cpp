@@ -4,6 +4,7 @@
 
 #include <asio/executor_work_guard.hpp>
 
+#include "faye/net/connection.hpp"
 #include "faye/net/shutdown.hpp"
 #include "poller.hpp"
 #include "timer_queue.hpp"
@@ -17,6 +18,16 @@ EventLoop::EventLoop(Options options)
 EventLoop::~EventLoop() {
   // Listeners that outlive the loop must not reach back into it.
   while (shutdown_listeners_) shutdown_listeners_->stop_listening_for_shutdown();
+  while (connections_) connections_->unlink_from_loop();
+}
+
+std::vector<std::shared_ptr<Connection>> EventLoop::connections() const {
+  std::vector<std::shared_ptr<Connection>> all;
+  for (Connection* connection = connections_; connection; connection = connection->next_on_loop_) {
+    // Skips one whose last owner is destroying it.
+    if (auto alive = connection->weak_from_this().lock()) all.push_back(std::move(alive));
+  }
+  return all;
 }
 
 std::size_t EventLoop::run() {

@@ -24,12 +24,12 @@ std::shared_ptr<WebSocket> WebSocket::accept(http::Request& request, const Optio
   std::shared_ptr<net::Connection> connection = std::move(request.connection);
   if (!connection) return nullptr;
   auto socket = Block::create(connection->loop(), options);
-  Core& core = *socket->core_;
+  Core& core = socket->core();
   set_socket_url(core, request, request.secure || connection->is_secure());
   core.attach(connection, options.max_buffered_amount);
   core.accept(request, options);
   connection->loop().post([socket, early = std::move(request.body)]() mutable {
-    socket->core_->begin(std::move(early), /*connection_started=*/true);
+    socket->core().begin(std::move(early), /*connection_started=*/true);
   });
   return socket;
 }
@@ -42,11 +42,11 @@ std::shared_ptr<WebSocket> WebSocket::adopt(net::EventLoop& loop, int fd,
       loop, fd, already_read, error, {.write_buffer_limit = options.max_buffered_amount});
   if (!connection) return nullptr;
   auto socket = Block::create(loop, options);
-  Core& core = *socket->core_;
+  Core& core = socket->core();
   set_socket_url(core, request, request.secure);
   core.attach(connection, options.max_buffered_amount);
   core.accept(request, options);
-  loop.post([socket] { socket->core_->begin({}, /*connection_started=*/false); });
+  loop.post([socket] { socket->core().begin({}, /*connection_started=*/false); });
   return socket;
 }
 

@@ -21,6 +21,20 @@ net::TlsContext client_tls_context(const TlsOptions& tls, std::error_code& error
   return net::make_client_context(config, error, &what);
 }
 
+// A client socket's Block, with its connection attempt until the transport
+// is up: server sockets, the many, don't carry it.
+class ClientBlock final : public WebSocket::Block {
+ public:
+  using WebSocket::Block::Block;
+  std::shared_ptr<net::Connector> connector;
+
+ private:
+  void end_connecting(bool cancel) override {
+    if (cancel && connector) connector->cancel();
+    connector.reset();
+  }
+};
+
 }  // namespace
 
 std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std::string_view text,
@@ -39,12 +53,13 @@ std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std:
     }
   }
 
-  auto socket = Block::create(loop, WebSocketOptions{.ping = options.ping,
-                                                    .max_length = options.max_length,
-                                                    .close_timeout = options.close_timeout,
-                                                    .max_buffered_amount =
-                                                        options.max_buffered_amount});
-  Core& core = *socket->core_;
+  auto block = std::make_shared<ClientBlock>(
+      loop, WebSocketOptions{.ping = options.ping,
+                             .max_length = options.max_length,
+                             .close_timeout = options.close_timeout,
+                             .max_buffered_amount = options.max_buffered_amount});
+  std::shared_ptr<WebSocket> socket = block;
+  Core& core = *block;
   core.set_url({url.to_string()});
   core.mark_client();
 
@@ -58,8 +73,8 @@ std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std:
     std::string what;
     connect.tls = client_tls_context(options.tls, error, what);
     if (!connect.tls) {
-      loop.post([socket, error, what] { socket->core_->fail_connecting(error, "tls: " + what); });
-      core.hold_while_connecting(nullptr);
+      loop.post([socket, error, what] { socket->core().fail_connecting(error, "tls: " + what); });
+      core.hold_while_connecting();
       return socket;
     }
     connect.server_name = options.tls.server_name.empty() ? url.host : options.tls.server_name;
@@ -87,12 +102,13 @@ std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std:
        max_buffered_amount = options.max_buffered_amount](net::ConnectResult result) mutable {
         auto socket = weak.lock();
         if (!socket) return;
-        Core& core = *socket->core_;
+        Core& core = socket->core();
         if (!result) return core.fail_connecting(result.error, result.message());
         core.attach(result.connection, max_buffered_amount);
         core.start_client(url, std::move(handshake), timeout);
       });
-  core.hold_while_connecting(std::move(connector));
+  block->connector = std::move(connector);
+  core.hold_while_connecting();
   return socket;
 }
 

@@ -71,14 +71,13 @@ void WebSocket::Core::begin(std::string early, bool connection_started) {
   }
 }
 
-void WebSocket::Core::hold_while_connecting(std::shared_ptr<net::Connector> connector) {
-  connector_ = std::move(connector);
+void WebSocket::Core::hold_while_connecting() {
   if (!keep_alive_) keep_alive_ = owner().shared_from_this();
 }
 
 void WebSocket::Core::start_client(const http::Url& url, driver::ClientOptions options,
                                    std::chrono::milliseconds handshake_timeout) {
-  connector_.reset();
+  end_connecting(/*cancel=*/false);
   driver::Handler& handler = *this;
   driver::Sink& sink = *this;
   auto client = std::make_unique<driver::Client>(url, handler, sink, std::move(options));
@@ -117,8 +116,7 @@ void WebSocket::Core::close(std::uint16_t code, std::string_view reason) {
   if (!driver_) {
     // A client still connecting: abandon the attempt (HTML: "fail the
     // WebSocket connection").
-    if (connector_) connector_->cancel();
-    connector_.reset();
+    end_connecting(/*cancel=*/true);
     finish(driver::close_code::abnormal, "", false);
     return;
   }

@@ -13,7 +13,6 @@
 #include "faye/driver/client.hpp"
 #include "faye/driver/driver.hpp"
 #include "faye/driver/hybi.hpp"
-#include "faye/net/connector.hpp"
 #include "faye/net/connection.hpp"
 #include "faye/net/event_loop.hpp"
 #include "faye/net/shutdown.hpp"
@@ -42,9 +41,9 @@ class WebSocket::Core : private driver::Handler,
   // Starts the handshake, feeds `early` bytes (read with the request head),
   // and starts (or resumes) reading.
   void begin(std::string early, bool connection_started);
-  // Client sockets: kept alive from the start; the attempt in progress is
-  // cancelled by close().
-  void hold_while_connecting(std::shared_ptr<net::Connector> connector);
+  // Client sockets: kept alive from the start; the attempt in progress
+  // (held by the Block, see client.cpp) is cancelled by close().
+  void hold_while_connecting();
   // Client sockets, once the transport is up: send the handshake, with a
   // deadline for the answer.
   void start_client(const http::Url& url, driver::ClientOptions options,
@@ -96,6 +95,10 @@ class WebSocket::Core : private driver::Handler,
   void on_shutdown() override;
   // net::BasicTimer: the deadline of timer_purpose_ has passed.
   void on_timer() override;
+  // Client sockets: the connection attempt is over, with a transport
+  // (`cancel` false) or abandoned by close(). A virtual hook, so that only
+  // a client's Block holds the attempt (and pays its 16 bytes).
+  virtual void end_connecting(bool /*cancel*/) {}
 
   // One timer for the phase at hand, never two at once: the client's
   // handshake deadline (connecting), the automatic ping (open), the close
@@ -124,29 +127,29 @@ class WebSocket::Core : private driver::Handler,
   std::unique_ptr<char[]> url_;  // NUL-terminated: a pointer, not a 32-byte std::string
   Millis ping_interval_;
   Millis close_timeout_;
-  std::shared_ptr<net::Connector> connector_;
   std::shared_ptr<net::Connection> connection_;
   std::unique_ptr<driver::Driver> driver_;
   std::shared_ptr<WebSocket> keep_alive_;
   std::atomic<std::size_t> buffered_{0};
   std::atomic<ReadyState> state_{ReadyState::connecting};
   std::atomic<bool> opened_{false};  // the handshake succeeded
-  bool failed_ = false;    // an error event has fired
-  bool finished_ = false;  // onclose has fired
-  bool client_ = false;    // made by WebSocket::Client::connect
-  bool speaks_hybi_ = false;  // driver_ is a driver::Hybi
+  bool client_ = false;    // made by WebSocket::Client::connect (read from any thread)
   TimerPurpose timer_purpose_ = TimerPurpose::ping;
+  // Loop thread only, so they may share a byte: with it, the small fields
+  // fit in the 8 bytes after buffered_.
+  bool failed_ : 1 = false;       // an error event has fired
+  bool finished_ : 1 = false;     // onclose has fired
+  bool speaks_hybi_ : 1 = false;  // driver_ is a driver::Hybi
   std::uint16_t pings_sent_ = 0;  // automatic pings, numbered (wrapping) in their payload
 };
 
 // A socket, its Core and the shared_ptr's control block in a single
 // allocation (std::make_shared), destroyed together when the last owner goes:
-// the Core first, then the WebSocket and its handlers.
-class WebSocket::Block final : public WebSocket, public WebSocket::Core {
+// the Core first, then the WebSocket and its handlers. A client's adds its
+// connection attempt (client.cpp).
+class WebSocket::Block : public WebSocket, public WebSocket::Core {
  public:
-  Block(net::EventLoop& loop, const Options& options) : WebSocket::Core(loop, options) {
-    core_ = this;
-  }
+  Block(net::EventLoop& loop, const Options& options) : WebSocket::Core(loop, options) {}
 
   static std::shared_ptr<WebSocket> create(net::EventLoop& loop, const Options& options) {
     return std::make_shared<Block>(loop, options);
@@ -155,6 +158,12 @@ class WebSocket::Block final : public WebSocket, public WebSocket::Core {
 
 inline WebSocket& WebSocket::Core::owner() noexcept {
   return static_cast<Block&>(*this);
+}
+
+inline WebSocket::Core& WebSocket::core() const noexcept {
+  // Every WebSocket is made as a Block; its Core is mutable state behind
+  // the const accessors (ready_state(), buffered_amount(), ...).
+  return static_cast<Block&>(const_cast<WebSocket&>(*this));
 }
 
 }  // namespace faye

@@ -706,6 +706,33 @@ TEST(HttpServer, StopNotifiesHijackedConnectionsAndWaitsForThem) {
   EXPECT_LT(Clock::now() - start, 2s);
 }
 
+// A connection the application took over and never closes is waited for
+// until the shutdown timeout, then aborted.
+TEST(HttpServer, StopAbortsHijackedConnectionsThatOutstayTheTimeout) {
+  ServerOptions options = test_options();
+  options.shutdown_timeout = 300ms;
+  std::shared_ptr<net::Connection> kept;  // loop thread only, until the server has stopped
+  Server server(options, [&](Request& request) {
+    kept = std::move(request.connection);
+    kept->write(std::string_view("TAKEN\n"));
+    return Response::hijacked();
+  });
+  server.start();
+
+  HttpClient client;
+  ASSERT_TRUE(client.connect("127.0.0.1", server.port()));
+  ASSERT_TRUE(client.send(get("/ws")));
+  EXPECT_EQ(client.read_until("\n"), "TAKEN\n");
+  const auto start = Clock::now();
+  server.stop();
+  EXPECT_TRUE(client.wait_for_close());
+  server.wait();
+  EXPECT_GE(Clock::now() - start, 250ms);
+  EXPECT_LT(Clock::now() - start, 2s);
+  ASSERT_TRUE(kept);
+  EXPECT_FALSE(kept->is_open());
+}
+
 TEST(HttpServer, StopsWithinTheShutdownTimeoutWhateverThePeers) {
   ServerOptions options = test_options();
   options.shutdown_timeout = 300ms;

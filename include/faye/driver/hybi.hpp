@@ -99,6 +99,7 @@ class Hybi : public Driver {
   };
 
   Role role_;  // here, beside the other small fields: no padding
+  Stage stage_ = Stage::header;  // of the frame parser (below), for the same reason
 
   // Server handshake, decided in the constructor: the response head to send,
   // or the reason for refusing when reject_status_ is set. Freed by start().
@@ -129,8 +130,7 @@ class Hybi : public Driver {
   // Frees partial_ when nothing in it is still needed.
   void release_partial() noexcept;
 
-  // Frame parser state.
-  Stage stage_ = Stage::header;
+  // Frame parser state (and stage_, above).
   FrameHeader frame_;
   std::uint64_t frame_received_ = 0;
 

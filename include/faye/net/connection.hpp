@@ -96,6 +96,12 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   static std::shared_ptr<Connection> adopt(EventLoop& loop, Socket socket, Bytes already_read,
                                            Options options = {});
 
+  // For create() and std::make_shared only.
+  class Key {
+    friend class Connection;
+    Key() = default;
+  };
+  Connection(Key, EventLoop& loop, std::unique_ptr<Stream> stream, Options options);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();
@@ -154,8 +160,6 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // What only a closing connection needs, allocated by close().
   struct Closing;
 
-  Connection(EventLoop& loop, std::unique_ptr<Stream> stream, Options options);
-
   void read_now();
   // Readiness comes from the loop's poller (edge-triggered): wait only after
   // a read or write would block.
@@ -178,6 +182,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void push_chunk(Chunk chunk);
   void pop_chunk();
   void clear_queue();
+  // Leaves the loop's list of connections (EventLoop::connections()).
+  void unlink_from_loop() noexcept;
+  friend class EventLoop;
 
   // Options, as kept: 16 bytes instead of 24.
   struct Settings {
@@ -209,6 +216,10 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // Held while waiting for readiness, as a pending Asio wait would hold it.
   std::shared_ptr<Connection> waiting_self_;
   std::uint64_t watch_token_ = 0;
+  // The loop's list of connections, linked as ShutdownListener's: prev_on_loop_
+  // points at whatever points here; null once unlinked.
+  Connection* next_on_loop_ = nullptr;
+  Connection** prev_on_loop_ = nullptr;
   // Epoll masks (EPOLLIN | EPOLLRDHUP and EPOLLOUT fit in 16 bits).
   std::uint16_t read_wait_events_ = 0;   // what the reader waits for (EPOLLIN, or EPOLLOUT for TLS)
   std::uint16_t write_wait_events_ = 0;  // what the writer waits for

@@ -26,6 +26,7 @@
 
 namespace faye::net {
 
+class Connection;
 class Poller;
 class ShutdownListener;
 class TimerQueue;
@@ -150,6 +151,10 @@ class EventLoop {
   std::vector<detail::WriteChunk> take_write_queue();
   void give_back_write_queue(std::vector<detail::WriteChunk>&& queue);
 
+  // The loop's live connections (net/connection.hpp), for winding them all
+  // down as a server's stop() does. Loop thread only.
+  std::vector<std::shared_ptr<Connection>> connections() const;
+
   asio::io_context& context() noexcept { return context_; }
   // The queue behind every Timer of this loop (internal; see net/timer.hpp).
   TimerQueue& timers();
@@ -157,6 +162,7 @@ class EventLoop {
   Poller& poller();
 
  private:
+  friend class Connection;
   friend class ShutdownListener;
   friend std::size_t notify_shutdown(EventLoop& loop);
 
@@ -170,6 +176,7 @@ class EventLoop {
   std::vector<detail::WriteBuffer> spare_write_buffers_;
   std::vector<std::vector<detail::WriteChunk>> spare_write_queues_;
   ShutdownListener* shutdown_listeners_ = nullptr;  // see net/shutdown.hpp
+  Connection* connections_ = nullptr;  // linked through the connections
 };
 
 template <class Predicate>

@@ -152,6 +152,26 @@ TEST(NetConnection, CountsBytesWrittenAlwaysAndTheRestOnRequest) {
   EXPECT_GE(stats.read_calls, 1u);
 }
 
+// The loop lists its live connections (what a server's stop() winds down):
+// one destroyed leaves the list, and one outliving its loop is let go.
+TEST(NetConnection, TheLoopListsItsLiveConnections) {
+  auto loop = std::make_unique<EventLoop>();
+  EXPECT_TRUE(loop->connections().empty());
+  std::shared_ptr<Connection> survivor;
+  {
+    Pair pair(*loop);
+    ASSERT_TRUE(pair.server && pair.client);
+    const auto listed = loop->connections();
+    EXPECT_EQ(listed.size(), 2u);
+    EXPECT_NE(std::find(listed.begin(), listed.end(), pair.server), listed.end());
+    EXPECT_NE(std::find(listed.begin(), listed.end(), pair.client), listed.end());
+    survivor = pair.client;
+  }
+  EXPECT_EQ(loop->connections(), std::vector<std::shared_ptr<Connection>>{survivor});
+  loop.reset();
+  survivor.reset();
+}
+
 TEST(NetConnection, ReportsBufferedAmountAndDrain) {
   EventLoop loop;
   Pair pair(loop);
