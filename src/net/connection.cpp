@@ -88,7 +88,7 @@ Connection::Connection(Key, EventLoop& loop, std::unique_ptr<Stream> stream, Opt
 }
 
 Connection::~Connection() {
-  unlink_from_loop();
+  unlink_from_loop();  // one that never closed: destroyed by its owner on the loop
 }
 
 void Connection::unlink_from_loop() noexcept {
@@ -504,6 +504,10 @@ void Connection::abort() {
 void Connection::finish(std::error_code ec) {
   if (state_ == State::closed) return;
   state_ = State::closed;
+  // Here, on the loop's thread: the last owner of a closed connection may
+  // let go of it on any thread (a WebSocket held by another thread), and its
+  // destructor must not touch the loop's list then.
+  unlink_from_loop();
   if (closing_) closing_->linger.cancel();
   // The stream closes its descriptor below, which takes it out of the set.
   if (watched_) loop_.poller().forget(watch_token_);

@@ -25,7 +25,10 @@ WebSocket::Core::Core(net::EventLoop& loop, const Options& options)
       close_timeout_(to_millis(options.close_timeout)) {}
 
 WebSocket::Core::~Core() {
-  if (connection_) {
+  // A finished Core touches nothing of the loop's: its last owner may be on
+  // any thread. One that never finished is destroyed on the loop (the loop
+  // holds an open socket until onclose).
+  if (connection_ && !finished_) {
     connection_->set_handler(nullptr);
     if (connection_->is_open()) connection_->abort();
   }
@@ -288,6 +291,10 @@ void WebSocket::Core::finish(std::uint16_t code, std::string_view reason, bool w
       connection_->close();
     }
   }
+  // Nothing the connection reports matters any more. Detached here, on the
+  // loop's thread, so that the application may destroy the socket on any
+  // thread once it is closed (see ~Core).
+  if (connection_) connection_->set_handler(nullptr);
   if (owner().onclose) owner().onclose(CloseEvent{code, std::string(reason), was_clean});
   // Let go of everything the application gave us (handlers often capture
   // the socket itself) once the current call stack, which may be inside one

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "faye/websocket.hpp"
 #include "websocket_server_fixture.hpp"
@@ -65,6 +67,46 @@ TEST_F(WebSocketServerTest, ClosesAndPingsFromAnotherThread) {
   EXPECT_TRUE(seen->messages.empty());
   EXPECT_EQ(seen->closed->code, 4002);
   EXPECT_EQ(seen->closed->reason, "closed elsewhere");
+}
+
+// The application may hold its sockets anywhere and let go of them on any
+// thread once they are closed; the server's loop meanwhile keeps accepting.
+TEST_F(WebSocketServerTest, ClosedSocketsReleasedOnAnotherThreadWhileTheLoopAccepts) {
+  std::mutex held_mutex;
+  std::vector<std::shared_ptr<WebSocket>> held;
+  setup = [&](const std::shared_ptr<WebSocket>& ws) {
+    std::lock_guard lock(held_mutex);
+    held.push_back(ws);
+  };
+  start();
+  std::atomic<bool> done{false};
+  std::thread dropper([&] {
+    while (!done) {
+      std::vector<std::shared_ptr<WebSocket>> closed;
+      {
+        std::lock_guard lock(held_mutex);
+        for (auto& ws : held) {
+          if (ws && ws->ready_state() == ReadyState::closed) closed.push_back(std::move(ws));
+        }
+        std::erase(held, nullptr);
+      }
+      closed.clear();  // the last owner: destroyed here, not on the loop
+      std::this_thread::yield();
+    }
+  });
+  for (int i = 0; i < 30; ++i) {
+    auto ws = WebSocket::Client::connect(loop, url());
+    auto seen = observe(ws);
+    ws->onopen = [&](const OpenEvent&) { ws->close(); };
+    ASSERT_TRUE(run_until([&] { return seen->closed.has_value(); }));
+    EXPECT_TRUE(seen->closed->was_clean);
+  }
+  ASSERT_TRUE(server_eventually([&] {
+    std::lock_guard lock(held_mutex);
+    return held.empty();
+  }));
+  done = true;
+  dropper.join();
 }
 
 }  // namespace

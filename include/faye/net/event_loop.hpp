@@ -151,8 +151,8 @@ class EventLoop {
   std::vector<detail::WriteChunk> take_write_queue();
   void give_back_write_queue(std::vector<detail::WriteChunk>&& queue);
 
-  // The loop's live connections (net/connection.hpp), for winding them all
-  // down as a server's stop() does. Loop thread only.
+  // The loop's connections that are not closed yet (net/connection.hpp), for
+  // winding them all down as a server's stop() does. Loop thread only.
   std::vector<std::shared_ptr<Connection>> connections() const;
 
   asio::io_context& context() noexcept { return context_; }
