@@ -672,6 +672,13 @@ TEST(HttpServer, StopsGracefullyWithARequestInFlight) {
   EXPECT_FALSE(late.connect("127.0.0.1", port));
 }
 
+// Sends the request that the application takes over and reads its "TAKEN".
+void request_takeover(HttpClient& client, const Server& server) {
+  ASSERT_TRUE(client.connect("127.0.0.1", server.port()));
+  ASSERT_TRUE(client.send(get("/ws")));
+  EXPECT_EQ(client.read_until("\n"), "TAKEN\n");
+}
+
 TEST(HttpServer, StopNotifiesHijackedConnectionsAndWaitsForThem) {
   Server server(test_options(), [](Request& request) {
     std::shared_ptr<net::Connection> connection = std::move(request.connection);
@@ -695,9 +702,7 @@ TEST(HttpServer, StopNotifiesHijackedConnectionsAndWaitsForThem) {
   server.start();
 
   HttpClient client;
-  ASSERT_TRUE(client.connect("127.0.0.1", server.port()));
-  ASSERT_TRUE(client.send(get("/ws")));
-  EXPECT_EQ(client.read_until("\n"), "TAKEN\n");
+  ASSERT_NO_FATAL_FAILURE(request_takeover(client, server));
   const auto start = Clock::now();
   server.stop();
   EXPECT_EQ(client.read_until_close(), "GOING AWAY");
@@ -720,9 +725,7 @@ TEST(HttpServer, StopAbortsHijackedConnectionsThatOutstayTheTimeout) {
   server.start();
 
   HttpClient client;
-  ASSERT_TRUE(client.connect("127.0.0.1", server.port()));
-  ASSERT_TRUE(client.send(get("/ws")));
-  EXPECT_EQ(client.read_until("\n"), "TAKEN\n");
+  ASSERT_NO_FATAL_FAILURE(request_takeover(client, server));
   const auto start = Clock::now();
   server.stop();
   EXPECT_TRUE(client.wait_for_close());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -209,31 +210,52 @@ TEST(NetConnection, ClosesWhenThePeerDoesNotReadPastTheLimit) {
   EXPECT_EQ(pair.server_events.closes, 1);
 }
 
-TEST(NetConnection, CloseFlushesPendingDataBeforeFin) {
-  EventLoop loop;
-  Listener listener(loop);
+// A started server connection with a raw blocking socket at the other end.
+struct RawPair {
+  explicit RawPair(EventLoop& loop, ConnectionOptions options = {}) : listener(loop) {
+    EXPECT_FALSE(listener.listen({.host = "127.0.0.1", .connection = options},
+                                 [&](auto c) { server = std::move(c); }));
+    peer.connect(listener.port());
+    EXPECT_TRUE(loop.run_until([&] { return server != nullptr; }, kDeadline));
+    if (!server) return;
+    server->set_handler(&events);
+    server->start();
+  }
+  Listener listener;
   std::shared_ptr<Connection> server;
-  ASSERT_FALSE(listener.listen({.host = "127.0.0.1"}, [&](auto c) { server = std::move(c); }));
   RawPeer peer;
-  peer.connect(listener.port());
-  ASSERT_TRUE(loop.run_until([&] { return server != nullptr; }, kDeadline));
   Recorder events;
-  server->set_handler(&events);
-  server->start();
+};
+
+// More than the socket takes at once (the flush has to wait for the
+// reader), queued before a close. The peer reads on another thread, then
+// does `after_reading`; all of it must arrive before EOF, and the close be
+// clean.
+void expect_queue_flushed_by_close(EventLoop& loop, RawPair& pair, void (Connection::*close)(),
+                                   const std::function<void()>& after_reading = {}) {
   const std::string payload = pattern(8 << 20);
-  server->write(std::string(payload));
-  server->close();
-  EXPECT_FALSE(server->write(std::string_view("too late")));
+  pair.server->write(std::string(payload));
+  (pair.server.get()->*close)();
+  EXPECT_FALSE(pair.server->write(std::string_view("too late")));
   std::pair<std::string, std::error_code> got;
   std::thread reader([&] {
-    got = peer.read_all();
-    peer.socket.shutdown(asio::ip::tcp::socket::shutdown_send);  // our FIN ends the linger
+    got = pair.peer.read_all();
+    if (after_reading) after_reading();
   });
-  EXPECT_TRUE(loop.run_until([&] { return events.closed.has_value(); }, kDeadline));
+  EXPECT_TRUE(loop.run_until([&] { return pair.events.closed.has_value(); }, kDeadline));
   reader.join();
   EXPECT_EQ(got.second, asio::error::eof);
   EXPECT_TRUE(got.first == payload);
-  EXPECT_FALSE(*events.closed) << events.closed->message();
+  EXPECT_FALSE(*pair.events.closed) << pair.events.closed->message();
+}
+
+TEST(NetConnection, CloseFlushesPendingDataBeforeFin) {
+  EventLoop loop;
+  RawPair pair(loop);
+  ASSERT_TRUE(pair.server);
+  expect_queue_flushed_by_close(loop, pair, &Connection::close, [&] {
+    pair.peer.socket.shutdown(asio::ip::tcp::socket::shutdown_send);  // our FIN ends the linger
+  });
 }
 
 TEST(NetConnection, CloseIsBoundedByTheLingerTimeout) {
@@ -248,30 +270,10 @@ TEST(NetConnection, CloseIsBoundedByTheLingerTimeout) {
 
 TEST(NetConnection, CloseAfterFlushDoesNotWaitForThePeersFin) {
   EventLoop loop;
-  Listener listener(loop);
-  std::shared_ptr<Connection> server;
   // Waiting for the FIN this peer never sends would outlast the deadline.
-  ASSERT_FALSE(listener.listen(
-      {.host = "127.0.0.1", .connection = {.linger_timeout = std::chrono::minutes(5)}},
-      [&](auto c) { server = std::move(c); }));
-  RawPeer peer;
-  peer.connect(listener.port());
-  ASSERT_TRUE(loop.run_until([&] { return server != nullptr; }, kDeadline));
-  Recorder events;
-  server->set_handler(&events);
-  server->start();
-  // More than the socket takes at once: the flush has to wait for the reader.
-  const std::string payload = pattern(8 << 20);
-  server->write(std::string(payload));
-  server->close_after_flush();
-  EXPECT_FALSE(server->write(std::string_view("too late")));
-  std::pair<std::string, std::error_code> got;
-  std::thread reader([&] { got = peer.read_all(); });
-  EXPECT_TRUE(loop.run_until([&] { return events.closed.has_value(); }, kDeadline));
-  reader.join();
-  EXPECT_EQ(got.second, asio::error::eof);
-  EXPECT_TRUE(got.first == payload);
-  EXPECT_FALSE(*events.closed) << events.closed->message();
+  RawPair pair(loop, {.linger_timeout = std::chrono::minutes(5)});
+  ASSERT_TRUE(pair.server);
+  expect_queue_flushed_by_close(loop, pair, &Connection::close_after_flush);
 }
 
 TEST(NetConnection, CloseAfterFlushIsBoundedByTheLingerTimeoutWhenThePeerDoesNotRead) {
