@@ -4,24 +4,11 @@
 
 #include <utility>
 
+#include "chars.hpp"
 #include "simple_request.hpp"
 
 namespace faye::http {
 namespace {
-
-// RFC 9110 5.6.2: token characters, the only ones allowed in a field name.
-bool is_tchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return c != '\0' && std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!is_tchar(c)) return false;
-  }
-  return true;
-}
 
 // RFC 9110 5.5: field-vchar / obs-text / SP / HTAB; no other control bytes.
 bool is_field_value(std::string_view s) {
@@ -199,7 +186,7 @@ class MessageParser {
     // RFC 9112 5.1: a server MUST reject whitespace between name and colon;
     // a client may strip it.
     if (!reject_space_before_colon_) trim_trailing_ows(name_);
-    if (!is_token(name_)) return fail(ParseError::malformed, "invalid header field name");
+    if (!detail::is_token(name_)) return fail(ParseError::malformed, "invalid header field name");
     // RFC 9112 5: OWS around the value is not part of it (http_parser drops
     // the leading part).
     trim_trailing_ows(value_);

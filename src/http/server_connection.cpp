@@ -4,26 +4,18 @@
 #include <ctime>
 #include <utility>
 
+#include "chars.hpp"
 #include "faye/net/event_loop.hpp"
 
 namespace faye::http::detail {
 namespace {
-
-// RFC 9110 5.6.2: token characters, the only ones allowed in a field name.
-bool is_tchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return c != '\0' && std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
 
 // The application is trusted, but it often copies request data into its
 // response: a CR or LF there would let a client inject fields or a whole
 // response (RFC 9110 5.5: field values carry no CR, LF or NUL).
 bool is_safe_head(const Response& response) {
   for (const auto& [name, value] : response.headers) {
-    if (name.empty()) return false;
-    for (char c : name) {
-      if (!is_tchar(c)) return false;
-    }
+    if (!is_token(name)) return false;
     for (char c : value) {
       if (c == '\r' || c == '\n' || c == '\0') return false;
     }

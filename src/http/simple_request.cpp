@@ -9,6 +9,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "chars.hpp"
+
 namespace faye::http::detail {
 namespace {
 
@@ -16,32 +18,6 @@ namespace {
 // http_parser's own ceiling of 80 KiB, which the general way applies.
 constexpr std::size_t kMaxFields = 32;
 constexpr std::size_t kMaxHead = 64 * 1024;
-
-enum CharClass : std::uint8_t {
-  kTchar = 1,   // RFC 9110 5.6.2 token character
-  kTarget = 2,  // RFC 3986 characters of a path and query, '%' included
-  kValue = 4,   // printable ASCII, SP and HTAB (RFC 9110 5.5 without obs-text)
-};
-
-constexpr std::array<std::uint8_t, 256> kClasses = [] {
-  std::array<std::uint8_t, 256> table{};
-  for (int c = 0x21; c < 0x7f; ++c) table[c] |= kValue;
-  table[' '] |= kValue;
-  table['\t'] |= kValue;
-  for (int c = 0; c < 256; ++c) {
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (alnum) table[c] |= kTchar | kTarget;
-  }
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) table[static_cast<unsigned char>(c)] |= kTchar;
-  for (char c : std::string_view("-._~!$&'()*+,;=:@/?%")) {
-    table[static_cast<unsigned char>(c)] |= kTarget;
-  }
-  return table;
-}();
-
-bool is(char c, CharClass what) {
-  return (kClasses[static_cast<unsigned char>(c)] & what) != 0;
-}
 
 // How many bytes from `p` are field-value characters, 16 at a time: a value
 // is the longest stretch of a head.
@@ -71,9 +47,7 @@ std::size_t name_run(const char* p, std::size_t size) {
   const void* colon = std::memchr(p, ':', size);
   if (colon == nullptr) return 0;
   const std::size_t length = static_cast<std::size_t>(static_cast<const char*>(colon) - p);
-  std::uint8_t all = kTchar;
-  for (std::size_t i = 0; i < length; ++i) all &= kClasses[static_cast<unsigned char>(p[i])];
-  return all ? length : 0;
+  return is_token(std::string_view(p, length)) ? length : 0;
 }
 
 // The connection options http_parser acts on.
