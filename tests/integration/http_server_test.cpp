@@ -539,6 +539,34 @@ TEST(HttpServer, ServesOnTwoThreads) {
   EXPECT_EQ(threads.size(), 2u);
 }
 
+// A field the application builds from request data must not smuggle a
+// field or a response of its own in: such a response becomes a 500.
+TEST(HttpServer, RefusesResponseFieldsThatWouldBreakTheHead) {
+  Server server(test_options(), [](Request& request) -> Response {
+    Response response{200, {}, "body"};
+    const std::string_view path = request.path();
+    if (path == "/crlf") response.headers.add("X-Echo", "a\r\nSet-Cookie: stolen=1");
+    if (path == "/name") response.headers.add("Bad Name", "1");
+    if (path == "/empty") response.headers.add("", "1");
+    if (path == "/fine") response.headers.add("X-Fine!#$%&'*+-.^_`|~", "a, b");
+    return response;
+  });
+  server.start();
+
+  HttpClient client;
+  ASSERT_TRUE(client.connect("127.0.0.1", server.port()));
+  for (const char* path : {"/crlf", "/name", "/empty"}) {
+    ASSERT_TRUE(client.send(get(path)));
+    const HttpResponse response = client.read_response();
+    EXPECT_EQ(response.status, 500) << path;
+    EXPECT_FALSE(response.headers.contains("Set-Cookie"));
+  }
+  ASSERT_TRUE(client.send(get("/fine")));
+  const HttpResponse fine = client.read_response();
+  EXPECT_EQ(fine.status, 200);
+  EXPECT_EQ(fine.headers.get("X-Fine!#$%&'*+-.^_`|~"), "a, b");
+}
+
 TEST(HttpServer, TurnsAnApplicationExceptionInto500) {
   Server server(test_options(), [](Request& request) -> Response {
     if (request.path() == "/throw") throw std::runtime_error("boom");
