@@ -78,10 +78,7 @@ class Worker final : public detail::ConnectionOwner {
     connections_.erase(it);
   }
 
-  // Nothing to record: the loop's list of its connections
-  // (net::EventLoop::connections()) has those the application took over,
-  // for stop() to wait for and abort.
-  void hijacked(const std::shared_ptr<net::Connection>&) override {
+  void hijacked() override {
     // Taken over while stopping: the new owner (a WebSocket accepted during
     // the stop) missed the first notification.
     if (shutdown_begun_) net::notify_shutdown(loop_);

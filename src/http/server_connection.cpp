@@ -298,8 +298,8 @@ void ServerConnection::detach(bool upgraded) {
   // ready); any other goes over reading, even when it was served from input
   // held back while responses drained.
   if (!upgraded && connection_->reading_paused()) connection_->resume_reading();
-  auto connection = std::move(connection_);
-  owner_.hijacked(connection);
+  connection_.reset();
+  owner_.hijacked();
   owner_.release(*this);
 }
 

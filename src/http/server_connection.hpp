@@ -50,9 +50,10 @@ class ConnectionOwner {
   virtual bool stopping() const noexcept = 0;
   // The connection is done with: drop it, but not under the caller's feet.
   virtual void release(ServerConnection& connection) = 0;
-  // The application took `connection` over; the server only watches it
-  // (through a weak reference) to know when a graceful stop is complete.
-  virtual void hijacked(const std::shared_ptr<net::Connection>& connection) = 0;
+  // The application took a connection over. The server keeps nothing of it:
+  // its loop lists the connection (net::EventLoop::connections()) for a
+  // graceful stop to wait for.
+  virtual void hijacked() = 0;
 
  protected:
   ~ConnectionOwner() = default;
