@@ -50,6 +50,10 @@ std::size_t name_run(const char* p, std::size_t size) {
   return is_token(std::string_view(p, length)) ? length : 0;
 }
 
+bool starts_with_ignoring_case(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
 // The connection options http_parser acts on.
 struct ConnectionTokens {
   bool close = false;
@@ -140,23 +144,29 @@ SimpleRequest parse_simple_request(std::string_view data, const RequestParser::O
         hosts += iequals(field_name, "Host") ? 1 : 0;
         break;
       case 7:
-        upgrade_field |= iequals(field_name, "Upgrade");
+        if (iequals(field_name, "Upgrade")) {
+          // http_parser heeds an Upgrade field only with a value.
+          if (field_value.empty()) return {};
+          upgrade_field = true;
+        }
         break;
       case 10:
         if (iequals(field_name, "Connection") && !read_connection(field_value, connection)) {
           return {};
         }
         break;
-      case 14:
       case 16:
-      case 17:
-        if (iequals(field_name, "Content-Length") || iequals(field_name, "Proxy-Connection") ||
-            iequals(field_name, "Transfer-Encoding")) {
-          return {};
-        }
+        if (iequals(field_name, "Proxy-Connection")) return {};
         break;
       default:
         break;
+    }
+    // A body's framing is http_parser's to judge, and it reads a field as
+    // Transfer-Encoding when only the name's start matches
+    // ("Transfer-Encodingx" too): any name that begins like one is left to it.
+    if (starts_with_ignoring_case(field_name, "Transfer-Encoding") ||
+        starts_with_ignoring_case(field_name, "Content-Length")) {
+      return {};
     }
   }
   // RFC 9112 3.2: exactly one Host in HTTP/1.1, at most one in 1.0; the
