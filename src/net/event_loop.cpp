@@ -16,6 +16,8 @@ EventLoop::EventLoop(Options options)
     : context_(1), read_buffer_size_(options.read_buffer_size ? options.read_buffer_size : 1) {}
 
 EventLoop::~EventLoop() {
+  // Deferred calls hold connections alive: they go while the loop is whole.
+  { auto pending = std::move(deferred_); }
   // Listeners that outlive the loop must not reach back into it.
   while (shutdown_listeners_) shutdown_listeners_->stop_listening_for_shutdown();
   while (connections_) connections_->unlink_from_loop();
@@ -57,6 +59,35 @@ bool EventLoop::run_one_until(std::chrono::steady_clock::time_point deadline) {
   auto guard = asio::make_work_guard(context_);
   context_.run_one_until(deadline);
   return std::chrono::steady_clock::now() < deadline;
+}
+
+void EventLoop::post_drain() {
+  drain_posted_ = true;
+  post([this] { run_deferred(); });
+}
+
+void EventLoop::run_deferred() {
+  drain_posted_ = false;
+  // Calls deferred while these run go to a fresh queue, behind a new drain:
+  // like posts, they wait for the handlers already queued.
+  std::vector<detail::DeferredCall> batch = std::move(deferred_);
+  deferred_ = std::move(deferred_spare_);
+  std::size_t next = 0;
+  try {
+    while (next < batch.size()) batch[next++]();
+  } catch (...) {
+    // A call threw out of the loop (as a posted one would): the rest of the
+    // batch still runs, on a later turn, ahead of what was deferred since.
+    std::vector<detail::DeferredCall> rest;
+    rest.reserve(batch.size() - next + deferred_.size());
+    for (std::size_t i = next; i < batch.size(); ++i) rest.push_back(std::move(batch[i]));
+    for (auto& call : deferred_) rest.push_back(std::move(call));
+    deferred_ = std::move(rest);
+    if (!deferred_.empty() && !drain_posted_) post_drain();
+    throw;
+  }
+  batch.clear();
+  deferred_spare_ = std::move(batch);
 }
 
 TimerQueue& EventLoop::timers() {

@@ -2,8 +2,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
+#include <stdexcept>
 #include <thread>
-
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -38,6 +39,81 @@ TEST(NetEventLoop, ExecuteRunsInlineOnTheLoopThreadAndPostsOtherwise) {
   loop.execute([&] { order.push_back(3); });  // not on the loop thread: queued
   loop.run();
   EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+}
+
+TEST(NetEventLoop, DeferRunsAfterTheCurrentHandlerInOrder) {
+  EventLoop loop;
+  std::vector<int> order;
+  loop.post([&] {
+    loop.defer([&] { order.push_back(2); });
+    loop.defer([&] { order.push_back(3); });
+    order.push_back(1);  // never inline
+  });
+  loop.run();
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+}
+
+TEST(NetEventLoop, CallsDeferredInOneTurnRunWhereTheFirstWasQueued) {
+  EventLoop loop;
+  std::vector<int> order;
+  loop.post([&] {
+    loop.defer([&] {
+      order.push_back(1);
+      // Deferred from a deferred call: a new turn, behind what is posted.
+      loop.post([&] { order.push_back(2); });
+      loop.defer([&] { order.push_back(3); });
+      loop.post([&] { order.push_back(5); });
+      loop.defer([&] { order.push_back(4); });
+    });
+  });
+  loop.run();
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 4, 5}));
+}
+
+TEST(NetEventLoop, DeferFromAnotherThreadIsAPost) {
+  EventLoop loop;
+  std::atomic<int> count = 0;
+  std::atomic<bool> all_on_loop = true;
+  std::thread producer([&] {
+    for (int i = 0; i < 1000; ++i) {
+      loop.defer([&] {
+        if (!loop.on_loop_thread()) all_on_loop = false;
+        ++count;
+      });
+    }
+  });
+  EXPECT_TRUE(loop.run_until([&] { return count == 1000; }, 10s));
+  producer.join();
+  EXPECT_TRUE(all_on_loop);
+}
+
+TEST(NetEventLoop, AThrowingDeferredCallLeavesTheRestQueued) {
+  EventLoop loop;
+  std::vector<int> order;
+  loop.post([&] {
+    loop.defer([&] { order.push_back(1); });
+    loop.defer([] { throw std::runtime_error("from a deferred call"); });
+    loop.defer([&] { order.push_back(2); });
+    loop.defer([&] {
+      order.push_back(3);
+      loop.defer([&] { order.push_back(4); });
+    });
+  });
+  EXPECT_THROW(loop.run(), std::runtime_error);
+  EXPECT_EQ(order, (std::vector<int>{1}));
+  loop.run();
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 4}));
+}
+
+TEST(NetEventLoop, DestroyingTheLoopReleasesWhatDeferredCallsHold) {
+  auto held = std::make_shared<int>(7);
+  {
+    EventLoop loop;
+    loop.post([&loop, held] { loop.defer([held] {}); });
+    loop.context().run_one();  // the post, not the drain it queued
+    EXPECT_EQ(held.use_count(), 2);
+  }
+  EXPECT_EQ(held.use_count(), 1);
 }
 
 TEST(NetEventLoop, AcceptsPostsFromAnotherThread) {
