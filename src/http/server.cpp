@@ -5,7 +5,6 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -71,11 +70,8 @@ class Worker final : public detail::ConnectionOwner {
   bool stopping() const noexcept override { return stopping_.load(std::memory_order_relaxed); }
 
   void release(ServerConnection& connection) override {
-    auto it = connections_.find(&connection);
-    if (it == connections_.end()) return;
     // Destroyed on a later turn: the caller is one of its methods.
-    loop_.post([doomed = std::move(it->second)] {});
-    connections_.erase(it);
+    if (auto doomed = connections_.remove(connection)) loop_.defer([doomed = std::move(doomed)] {});
   }
 
   void hijacked() override {
@@ -92,7 +88,7 @@ class Worker final : public detail::ConnectionOwner {
     }
     auto handler = std::make_shared<ServerConnection>(*this, std::move(connection));
     ServerConnection& ref = *handler;
-    connections_.emplace(&ref, std::move(handler));
+    connections_.insert(std::move(handler));
     ref.start();
   }
 
@@ -102,11 +98,8 @@ class Worker final : public detail::ConnectionOwner {
     listener_.stop();
     // WebSockets and EventSources registered on this loop say goodbye.
     net::notify_shutdown(loop_);
-    // shutdown() may release (erase) connections: iterate over a copy.
-    std::vector<std::shared_ptr<ServerConnection>> current;
-    current.reserve(connections_.size());
-    for (const auto& entry : connections_) current.push_back(entry.second);
-    for (const auto& connection : current) connection->shutdown();
+    // shutdown() may release (remove) connections: iterate over a copy.
+    for (const auto& connection : connections_.snapshot()) connection->shutdown();
     deadline_.start(timeout, [this] { abort_all(); });
     check_done();
   }
@@ -120,9 +113,7 @@ class Worker final : public detail::ConnectionOwner {
   }
 
   bool all_finished() const {
-    for (const auto& entry : connections_) {
-      if (!entry.second->finished()) return false;
-    }
+    if (!connections_.all_of([](const ServerConnection& c) { return c.finished(); })) return false;
     // Those the application took over among them.
     for (const auto& connection : loop_.connections()) {
       if (connection->is_open() || connection->buffered_amount() > 0) return false;
@@ -131,10 +122,7 @@ class Worker final : public detail::ConnectionOwner {
   }
 
   void abort_all() {
-    std::vector<std::shared_ptr<ServerConnection>> current;
-    current.reserve(connections_.size());
-    for (const auto& entry : connections_) current.push_back(entry.second);
-    for (const auto& connection : current) connection->abort();
+    for (const auto& connection : connections_.snapshot()) connection->abort();
     for (const auto& connection : loop_.connections()) {
       if (connection->is_open()) connection->abort();
     }
@@ -145,7 +133,7 @@ class Worker final : public detail::ConnectionOwner {
   net::Listener listener_;
   net::Timer poll_timer_;
   net::Timer deadline_;
-  std::unordered_map<ServerConnection*, std::shared_ptr<ServerConnection>> connections_;
+  detail::ServerConnectionList connections_;
   std::atomic<bool> stopping_{false};
   bool shutdown_begun_ = false;
 };

@@ -31,6 +31,36 @@ Response error_response(int status, std::string_view message) {
 
 }  // namespace
 
+void ServerConnectionList::insert(std::shared_ptr<ServerConnection> connection) noexcept {
+  ServerConnection& c = *connection;
+  c.listed_ = std::move(connection);
+  c.next_listed_ = head_;
+  if (head_) head_->prev_listed_ = &c;
+  head_ = &c;
+}
+
+std::shared_ptr<ServerConnection> ServerConnectionList::remove(ServerConnection& c) noexcept {
+  if (!c.listed_) return nullptr;
+  if (c.prev_listed_) {
+    c.prev_listed_->next_listed_ = c.next_listed_;
+  } else {
+    head_ = c.next_listed_;
+  }
+  if (c.next_listed_) c.next_listed_->prev_listed_ = c.prev_listed_;
+  c.next_listed_ = c.prev_listed_ = nullptr;
+  return std::move(c.listed_);
+}
+
+std::vector<std::shared_ptr<ServerConnection>> ServerConnectionList::snapshot() const {
+  std::vector<std::shared_ptr<ServerConnection>> all;
+  for (ServerConnection* c = head_; c; c = c->next_listed_) all.push_back(c->listed_);
+  return all;
+}
+
+void ServerConnectionList::clear() noexcept {
+  while (head_) remove(*head_);
+}
+
 const std::string& http_date() {
   thread_local std::time_t cached_second = -1;
   thread_local std::string cached;

@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "faye/http/parser.hpp"
 #include "faye/http/server.hpp"
@@ -57,6 +58,28 @@ class ConnectionOwner {
 
  protected:
   ~ConnectionOwner() = default;
+};
+
+// The owner's connections, linked through themselves: no node to allocate
+// and no hash to compute per connection. The list holds a reference to each.
+class ServerConnectionList {
+ public:
+  ServerConnectionList() = default;
+  ServerConnectionList(const ServerConnectionList&) = delete;
+  ServerConnectionList& operator=(const ServerConnectionList&) = delete;
+  ~ServerConnectionList() { clear(); }
+
+  void insert(std::shared_ptr<ServerConnection> connection) noexcept;
+  // The list's reference, unlinked; null when `connection` is not listed.
+  std::shared_ptr<ServerConnection> remove(ServerConnection& connection) noexcept;
+  // References to all, for calls that may remove some.
+  std::vector<std::shared_ptr<ServerConnection>> snapshot() const;
+  template <class Predicate>
+  bool all_of(Predicate predicate) const;
+  void clear() noexcept;
+
+ private:
+  ServerConnection* head_ = nullptr;
 };
 
 // One deadline at a time (the request's, or the idle allowance between
@@ -110,6 +133,10 @@ class ServerConnection final : public net::Connection::Handler,
   void after_processing();
   const ServerConfig& config() const noexcept { return owner_.config(); }
 
+  friend class ServerConnectionList;
+  std::shared_ptr<ServerConnection> listed_;  // the list's reference to this
+  ServerConnection* next_listed_ = nullptr;
+  ServerConnection* prev_listed_ = nullptr;
   ConnectionOwner& owner_;
   std::shared_ptr<net::Connection> connection_;
   RequestParser parser_;
@@ -125,6 +152,14 @@ class ServerConnection final : public net::Connection::Handler,
   bool closing_ = false;
   bool detached_ = false;
 };
+
+template <class Predicate>
+bool ServerConnectionList::all_of(Predicate predicate) const {
+  for (const ServerConnection* c = head_; c; c = c->next_listed_) {
+    if (!predicate(*c)) return false;
+  }
+  return true;
+}
 
 // The current time as an IMF-fixdate (RFC 9110 5.6.7), computed at most once
 // a second per thread.
