@@ -359,7 +359,7 @@ void ServerConnection::pause_for_output() {
   // on_drain comes only after the socket pushed back; the responses of this
   // turn may instead all leave in the flush at its end, so look again after
   // it (posts run in order on the loop's single thread).
-  connection_->loop().post([weak = weak_from_this()] {
+  connection_->loop().defer([weak = weak_from_this()] {
     if (auto self = weak.lock()) self->output_drained();
   });
 }

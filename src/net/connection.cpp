@@ -127,7 +127,7 @@ void Connection::start() {
   // Read before waiting: Asio's epoll reactor is edge-triggered, so bytes that
   // arrived before the first wait would raise no event of their own.
   read_posted_ = true;
-  loop_.post([self = shared_from_this()] {
+  loop_.defer([self = shared_from_this()] {
     self->read_posted_ = false;
     self->read_now();
   });
@@ -199,7 +199,7 @@ void Connection::read_now() {
     // that no readiness event would announce.
     if (!read_posted_) {
       read_posted_ = true;
-      loop_.post([self] {
+      loop_.defer([self] {
         self->read_posted_ = false;
         self->read_now();
       });
@@ -316,7 +316,7 @@ void Connection::schedule_flush() {
   // back, writability triggers it.
   if (in_read_batch_ || flush_posted_ || write_waiting_ || state_ == State::closed) return;
   flush_posted_ = true;
-  loop_.post([self = shared_from_this()] {
+  loop_.defer([self = shared_from_this()] {
     self->flush_posted_ = false;
     self->flush();
   });
@@ -429,7 +429,7 @@ void Connection::resume_reading() {
   if (!started_ || state_ == State::closed || read_waiting_ || read_posted_) return;
   // Read before waiting again (edge-triggered readiness, see start()).
   read_posted_ = true;
-  loop_.post([self = shared_from_this()] {
+  loop_.defer([self = shared_from_this()] {
     self->read_posted_ = false;
     self->read_now();
   });
@@ -458,7 +458,7 @@ void Connection::begin_close(std::error_code reason) {
     if (in_read_batch_) return;  // the end of the batch flushes and shuts down
     if (!flush_posted_) {
       flush_posted_ = true;
-      loop_.post([self = shared_from_this()] {
+      loop_.defer([self = shared_from_this()] {
         self->flush_posted_ = false;
         self->flush();
       });
@@ -486,7 +486,7 @@ void Connection::shutdown_send() {
   // before the peer reads them.
   if (!read_waiting_ && !read_posted_) {
     read_posted_ = true;
-    loop_.post([self = shared_from_this()] {
+    loop_.defer([self = shared_from_this()] {
       self->read_posted_ = false;
       self->read_now();
     });
@@ -520,7 +520,7 @@ void Connection::finish(std::error_code ec) {
   buffered_ = 0;
   pending_input_.reset();
   // Always from the loop, never from inside write()/abort()/on_data.
-  loop_.post([self = shared_from_this(), ec] {
+  loop_.defer([self = shared_from_this(), ec] {
     Handler* handler = self->handler_;
     self->handler_ = nullptr;
     if (handler) handler->on_closed(ec);

@@ -28,7 +28,7 @@ std::shared_ptr<WebSocket> WebSocket::accept(http::Request& request, const Optio
   set_socket_url(core, request, request.secure || connection->is_secure());
   core.attach(connection, options.max_buffered_amount);
   core.accept(request, options);
-  connection->loop().post([socket, early = std::move(request.body)]() mutable {
+  connection->loop().defer([socket, early = std::move(request.body)]() mutable {
     socket->core().begin(std::move(early), /*connection_started=*/true);
   });
   return socket;
@@ -46,7 +46,7 @@ std::shared_ptr<WebSocket> WebSocket::adopt(net::EventLoop& loop, int fd,
   set_socket_url(core, request, request.secure);
   core.attach(connection, options.max_buffered_amount);
   core.accept(request, options);
-  loop.post([socket] { socket->core().begin({}, /*connection_started=*/false); });
+  loop.defer([socket] { socket->core().begin({}, /*connection_started=*/false); });
   return socket;
 }
 

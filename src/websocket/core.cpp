@@ -299,7 +299,7 @@ void WebSocket::Core::finish(std::uint16_t code, std::string_view reason, bool w
   // Let go of everything the application gave us (handlers often capture
   // the socket itself) once the current call stack, which may be inside one
   // of those handlers, has unwound.
-  loop().post([self = std::move(keep_alive_)] {
+  loop().defer([self = std::move(keep_alive_)] {
     if (!self) return;
     self->onopen = nullptr;
     self->onmessage = nullptr;

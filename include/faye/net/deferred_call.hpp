@@ -1,6 +1,6 @@
 // A call queued by EventLoop::defer(): the callable is kept in place, so that
 // queueing it costs no allocation. Small by contract: its captures (a
-// shared_ptr keeping an object alive, a flag or two) must fit in 32 bytes,
+// shared_ptr keeping an object alive, a flag or two) must fit in 48 bytes,
 // which the constructor checks at compile time.
 #pragma once
 
@@ -13,13 +13,13 @@ namespace faye::net::detail {
 
 class DeferredCall {
  public:
-  static constexpr std::size_t capacity = 32;
+  static constexpr std::size_t capacity = 48;
 
   template <class F, class Fn = std::decay_t<F>,
             class = std::enable_if_t<!std::is_same_v<Fn, DeferredCall>>>
   explicit DeferredCall(F&& fn) noexcept(std::is_nothrow_constructible_v<Fn, F>) {
     static_assert(sizeof(Fn) <= capacity && alignof(Fn) <= alignof(std::max_align_t),
-                  "a deferred call keeps at most 32 bytes of captures");
+                  "a deferred call keeps at most 48 bytes of captures");
     static_assert(std::is_nothrow_move_constructible_v<Fn>,
                   "a deferred call moves when its queue grows");
     ::new (static_cast<void*>(storage_)) Fn(std::forward<F>(fn));

@@ -128,7 +128,7 @@ class EventLoop {
   // calls deferred in one turn wait in a vector behind a single posted
   // handler, which runs them in order where the first of them was queued. This is how the library schedules its
   // own follow-up work (a first read, a flush, a release), several times per
-  // connection. Captures of at most 32 bytes (see net/deferred_call.hpp).
+  // connection. Captures of at most 48 bytes (see net/deferred_call.hpp).
   // From another thread it is post().
   template <class F>
   void defer(F&& fn) {
