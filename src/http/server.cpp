@@ -86,7 +86,8 @@ class Worker final : public detail::ConnectionOwner {
       connection->abort();
       return;
     }
-    auto handler = std::make_shared<ServerConnection>(*this, std::move(connection));
+    auto handler = std::make_shared<ServerConnection>(*this, std::move(connection),
+                                                      listener_.accepted_peer());
     ServerConnection& ref = *handler;
     connections_.insert(std::move(handler));
     ref.start();

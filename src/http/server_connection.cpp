@@ -84,12 +84,15 @@ const std::string& http_date() {
 }
 
 ServerConnection::ServerConnection(ConnectionOwner& owner,
-                                   std::shared_ptr<net::Connection> connection)
+                                   std::shared_ptr<net::Connection> connection,
+                                   std::string remote_address)
     : net::BasicTimer(connection->loop()),
       owner_(owner),
       connection_(std::move(connection)),
       parser_(owner.config().parser),
-      remote_address_(connection_->remote_endpoint()) {}
+      remote_address_(std::move(remote_address)) {
+  if (remote_address_.empty()) remote_address_ = connection_->remote_endpoint();
+}
 
 ServerConnection::~ServerConnection() {
   if (connection_) {

@@ -89,7 +89,9 @@ class ServerConnection final : public net::Connection::Handler,
                                public std::enable_shared_from_this<ServerConnection>,
                                private net::BasicTimer {
  public:
-  ServerConnection(ConnectionOwner& owner, std::shared_ptr<net::Connection> connection);
+  // `remote_address` as the listener saw it; empty: asked of the connection.
+  ServerConnection(ConnectionOwner& owner, std::shared_ptr<net::Connection> connection,
+                   std::string remote_address = {});
   ~ServerConnection();
   ServerConnection(const ServerConnection&) = delete;
   ServerConnection& operator=(const ServerConnection&) = delete;

@@ -477,10 +477,18 @@ void Connection::arm_linger() {
 }
 
 void Connection::shutdown_send() {
+  if (peer_done_) {
+    // Nothing more to wait for (close_after_flush(), plain TCP only): the
+    // close() in finish() sends the FIN as shutdown() would, one system call
+    // fewer. Unread input would make either send RST; the peer has none to
+    // send.
+    state_ = State::lingering;
+    return finish(closing_->reason);
+  }
   const IoResult result = stream_->shutdown_send();
   if (result.wait != Wait::none) return wait_writable(result.wait);
   state_ = State::lingering;
-  if (result.error || eof_received_ || !started_ || peer_done_) return finish(closing_->reason);
+  if (result.error || eof_received_ || !started_) return finish(closing_->reason);
   // Keep reading (and discarding) until the peer's FIN: closing with unread
   // input would make the kernel send RST, which can destroy our last bytes
   // before the peer reads them.

@@ -11,6 +11,7 @@
 #include <asio/ip/tcp.hpp>
 
 #include "faye/net/event_loop.hpp"
+#include "faye/net/stream.hpp"
 #include "faye/net/timer.hpp"
 
 namespace faye::net {
@@ -39,9 +40,11 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
     // At most a batch per turn, so that a flood of connections cannot starve
     // the loop's other work; the next wait completes at once if more wait.
     for (int taken = 0; taken < kAcceptBatch; ++taken) {
-      const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr,
+      socklen_t peer_length = static_cast<socklen_t>(peer.capacity());
+      const int fd = ::accept4(acceptor.native_handle(), peer.data(), &peer_length,
                                SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd >= 0) {
+        peer.resize(peer_length);
         on_socket(fd);
         // stop() (and perhaps a new listen()) from the accept handler.
         if (!running || generation != listening) return;
@@ -81,6 +84,11 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 #endif
     if (!options.tls) {
+      peer_known = true;
+      struct Forget {
+        bool& known;
+        ~Forget() { known = false; }
+      } forget{peer_known};
       on_accept(Connection::create(loop, std::make_unique<TcpStream>(fd), options.connection));
       return;
     }
@@ -118,6 +126,8 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
   AcceptHandler on_accept;
   ErrorHandler on_error;
   std::uint64_t generation = 0;
+  asio::ip::tcp::endpoint peer;  // of the last accept4(), see accepted_peer()
+  bool peer_known = false;       // during on_accept for that connection
   bool running = false;
 };
 
@@ -184,6 +194,10 @@ void Listener::stop() {
   state.retry.cancel();
   std::error_code ignored;
   state.acceptor.close(ignored);
+}
+
+std::string Listener::accepted_peer() const {
+  return state_->peer_known ? to_string(state_->peer) : std::string();
 }
 
 std::uint16_t Listener::port() const noexcept {

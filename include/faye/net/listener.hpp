@@ -51,6 +51,13 @@ class Listener {
   // handed over are unaffected; TLS handshakes in progress are abandoned.
   void stop();
 
+  // While the AcceptHandler runs for a plain TCP connection: the peer's
+  // address as accept4() gave it ("127.0.0.1:53412", "[::1]:53412"), which
+  // spares the handler a getpeername() per connection. Empty at any other
+  // time, and for TLS connections (handed over after their handshake; ask
+  // Connection::remote_endpoint()).
+  std::string accepted_peer() const;
+
   std::uint16_t port() const noexcept;
   // "0.0.0.0:9292", "[::1]:9292".
   std::string local_endpoint() const;

@@ -51,6 +51,32 @@ TEST(NetListener, AcceptsOnIPv6) {
   EXPECT_EQ(connection->remote_endpoint().rfind("[::1]:", 0), 0u);
 }
 
+// The peer's address comes with accept4(), for the accept handler only.
+void expect_accepted_peer(const std::string& host) {
+  EventLoop loop;
+  Listener listener(loop);
+  std::shared_ptr<Connection> accepted;
+  std::string during;
+  ASSERT_FALSE(listener.listen({.host = host}, [&](auto c) {
+    during = listener.accepted_peer();
+    accepted = std::move(c);
+  }));
+  RawPeer peer;
+  peer.connect(listener.port(), host.c_str());
+  ASSERT_TRUE(loop.run_until([&] { return accepted != nullptr; }, kDeadline));
+  EXPECT_FALSE(during.empty());
+  EXPECT_EQ(during, accepted->remote_endpoint());
+  EXPECT_EQ(listener.accepted_peer(), "");
+}
+
+TEST(NetListener, TellsTheAcceptedPeerToTheHandlerOnIPv4) {
+  expect_accepted_peer("127.0.0.1");
+}
+
+TEST(NetListener, TellsTheAcceptedPeerToTheHandlerOnIPv6) {
+  expect_accepted_peer("::1");
+}
+
 TEST(NetListener, ResolvesLocalhost) {
   EventLoop loop;
   Listener listener(loop);
