@@ -25,6 +25,7 @@
 #include "faye/bytes.hpp"
 #include "faye/driver/driver.hpp"
 #include "faye/driver/extensions.hpp"
+#include "faye/event_handler.hpp"
 #include "faye/events.hpp"
 #include "faye/http/headers.hpp"
 #include "faye/http/request.hpp"
@@ -85,12 +86,14 @@ class WebSocket : public std::enable_shared_from_this<WebSocket> {
                                           const http::Request& request, Bytes already_read,
                                           const Options& options = {});
 
-  std::function<void(const OpenEvent&)> onopen;
-  std::function<void(const MessageEvent&)> onmessage;
-  std::function<void(const ErrorEvent&)> onerror;
-  std::function<void(const CloseEvent&)> onclose;
+  // Set like std::function (any callable, nullptr); 16 bytes each, see
+  // faye/event_handler.hpp.
+  EventHandler<void(const OpenEvent&)> onopen;
+  EventHandler<void(const MessageEvent&)> onmessage;
+  EventHandler<void(const ErrorEvent&)> onerror;
+  EventHandler<void(const CloseEvent&)> onclose;
   // The outgoing buffer has emptied after having filled up.
-  std::function<void()> ondrain;
+  EventHandler<void()> ondrain;
 
   // Each returns false, sending nothing, unless the socket is open (or, from
   // another thread, was open when called).
