@@ -64,7 +64,7 @@ struct SendOptions {
   bool compress = true;
 };
 
-class WebSocket : public std::enable_shared_from_this<WebSocket> {
+class WebSocket {
  public:
   using Options = WebSocketOptions;
   class Client;  // ws:// and wss:// connections, below

@@ -62,6 +62,9 @@ std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std:
   Core& core = *block;
   core.set_url({url.to_string()});
   core.mark_client();
+  // Alive from the start: the attempt in progress (held by the Block) is
+  // cancelled by close().
+  core.keep_alive(socket);
 
   net::ConnectOptions connect;
   connect.resolve_timeout = options.connect_timeout;
@@ -74,7 +77,6 @@ std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std:
     connect.tls = client_tls_context(options.tls, error, what);
     if (!connect.tls) {
       loop.post([socket, error, what] { socket->core().fail_connecting(error, "tls: " + what); });
-      core.hold_while_connecting();
       return socket;
     }
     connect.server_name = options.tls.server_name.empty() ? url.host : options.tls.server_name;
@@ -108,7 +110,6 @@ std::shared_ptr<WebSocket> WebSocket::Client::connect(net::EventLoop& loop, std:
         core.start_client(url, std::move(handshake), timeout);
       });
   block->connector = std::move(connector);
-  core.hold_while_connecting();
   return socket;
 }
 

@@ -48,7 +48,6 @@ void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection,
   connection_ = std::move(connection);
   connection_->set_handler(this);
   connection_->set_write_buffer_limit(max_buffered_amount);
-  keep_alive_ = owner().shared_from_this();
   listen_for_shutdown(loop());
 }
 
@@ -74,8 +73,8 @@ void WebSocket::Core::begin(std::string early, bool connection_started) {
   }
 }
 
-void WebSocket::Core::hold_while_connecting() {
-  if (!keep_alive_) keep_alive_ = owner().shared_from_this();
+void WebSocket::Core::keep_alive(std::shared_ptr<WebSocket> self) {
+  keep_alive_.store(std::move(self), std::memory_order_release);
 }
 
 void WebSocket::Core::start_client(const http::Url& url, driver::ClientOptions options,
@@ -299,7 +298,7 @@ void WebSocket::Core::finish(std::uint16_t code, std::string_view reason, bool w
   // Let go of everything the application gave us (handlers often capture
   // the socket itself) once the current call stack, which may be inside one
   // of those handlers, has unwound.
-  loop().defer([self = std::move(keep_alive_)] {
+  loop().defer([self = keep_alive_.exchange(nullptr, std::memory_order_acq_rel)] {
     if (!self) return;
     self->onopen = nullptr;
     self->onmessage = nullptr;

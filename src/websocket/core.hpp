@@ -33,6 +33,12 @@ class WebSocket::Core : private driver::Handler,
   Core(net::EventLoop& loop, const Options& options);
   ~Core() override;
 
+  // The socket keeps itself (`self`, its own Block) alive from its creation
+  // until onclose: the loop holds no other reference to it.
+  void keep_alive(std::shared_ptr<WebSocket> self);
+  // For a call from another thread, to post: the socket, or null once it has
+  // finished (then there is nothing left to do on the loop).
+  std::shared_ptr<WebSocket> alive() const { return keep_alive_.load(std::memory_order_acquire); }
   // Binds the socket to its transport and driver; begin() then runs on the
   // loop in a later turn, once the application has set its handlers.
   void attach(std::shared_ptr<net::Connection> connection, std::size_t max_buffered_amount);
@@ -41,9 +47,6 @@ class WebSocket::Core : private driver::Handler,
   // Starts the handshake, feeds `early` bytes (read with the request head),
   // and starts (or resumes) reading.
   void begin(std::string early, bool connection_started);
-  // Client sockets: kept alive from the start; the attempt in progress
-  // (held by the Block, see client.cpp) is cancelled by close().
-  void hold_while_connecting();
   // Client sockets, once the transport is up: send the handshake, with a
   // deadline for the answer.
   void start_client(const http::Url& url, driver::ClientOptions options,
@@ -129,7 +132,10 @@ class WebSocket::Core : private driver::Handler,
   Millis close_timeout_;
   std::shared_ptr<net::Connection> connection_;
   std::unique_ptr<driver::Driver> driver_;
-  std::shared_ptr<WebSocket> keep_alive_;
+  // Set once at creation, taken by finish(). Atomic because another
+  // thread's send() copies it (instead of a weak self-reference in every
+  // socket, as std::enable_shared_from_this would add).
+  std::atomic<std::shared_ptr<WebSocket>> keep_alive_;
   std::atomic<std::size_t> buffered_{0};
   std::atomic<ReadyState> state_{ReadyState::connecting};
   std::atomic<bool> opened_{false};  // the handshake succeeded
@@ -152,7 +158,9 @@ class WebSocket::Block : public WebSocket, public WebSocket::Core {
   Block(net::EventLoop& loop, const Options& options) : WebSocket::Core(loop, options) {}
 
   static std::shared_ptr<WebSocket> create(net::EventLoop& loop, const Options& options) {
-    return std::make_shared<Block>(loop, options);
+    auto block = std::make_shared<Block>(loop, options);
+    block->keep_alive(block);
+    return block;
   }
 };
 

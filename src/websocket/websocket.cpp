@@ -13,8 +13,10 @@ bool WebSocket::send(std::string_view text, SendOptions options) {
   Core& core = this->core();
   if (core.loop().on_loop_thread()) return core.send_text(text, options.compress);
   if (core.state() != ReadyState::open) return false;
+  auto self = core.alive();
+  if (!self) return false;
   core.in_flight += text.size();
-  core.loop().post([self = shared_from_this(), copy = std::string(text), options] {
+  core.loop().post([self = std::move(self), copy = std::string(text), options] {
     self->core().in_flight -= copy.size();
     self->core().send_text(copy, options.compress);
   });
@@ -25,8 +27,10 @@ bool WebSocket::send(Bytes binary, SendOptions options) {
   Core& core = this->core();
   if (core.loop().on_loop_thread()) return core.send_binary(binary, options.compress);
   if (core.state() != ReadyState::open) return false;
+  auto self = core.alive();
+  if (!self) return false;
   core.in_flight += binary.size();
-  core.loop().post([self = shared_from_this(), copy = std::string(as_text(binary)), options] {
+  core.loop().post([self = std::move(self), copy = std::string(as_text(binary)), options] {
     self->core().in_flight -= copy.size();
     self->core().send_binary(as_bytes(copy), options.compress);
   });
@@ -46,7 +50,9 @@ bool WebSocket::ping(std::string_view payload, std::function<void()> on_pong) {
   Core& core = this->core();
   if (core.loop().on_loop_thread()) return core.ping(payload, std::move(on_pong));
   if (core.state() != ReadyState::open || payload.size() > 125) return false;
-  core.loop().post([self = shared_from_this(), copy = std::string(payload),
+  auto self = core.alive();
+  if (!self) return false;
+  core.loop().post([self = std::move(self), copy = std::string(payload),
                     callback = std::move(on_pong)]() mutable {
     self->core().ping(copy, std::move(callback));
   });
@@ -56,7 +62,10 @@ bool WebSocket::ping(std::string_view payload, std::function<void()> on_pong) {
 void WebSocket::close(std::uint16_t code, std::string_view reason) {
   Core& core = this->core();
   if (core.loop().on_loop_thread()) return core.close(code, reason);
-  core.loop().post([self = shared_from_this(), code, copy = std::string(reason)] {
+  // Null once finished: then there is nothing to close.
+  auto self = core.alive();
+  if (!self) return;
+  core.loop().post([self = std::move(self), code, copy = std::string(reason)] {
     self->core().close(code, copy);
   });
 }
