@@ -64,8 +64,8 @@ Hybi::Hybi(const http::Request& request, Handler& handler, Sink& sink,
 // response, or the reason to refuse it.
 void Hybi::accept_request(const http::Request& request, const ServerOptions& options) {
   auto reject = [&](int status, std::string message) {
-    reject_status_ = status;
-    handshake_ = std::make_unique<std::string>(std::move(message));
+    aside().reject_status = status;
+    aside_->handshake = std::move(message);
   };
   const http::Headers& headers = request.headers;
   std::string_view version = headers.get("Sec-WebSocket-Version").value_or("");
@@ -134,16 +134,23 @@ void Hybi::accept_request(const http::Request& request, const ServerOptions& opt
   }
   for (const auto& [name, value] : options.headers) add_field(name, value);
   head.append("\r\n");
-  handshake_ = std::make_unique<std::string>(std::move(head));
+  aside().handshake = std::move(head);
+}
+
+Hybi::Aside& Hybi::aside() {
+  if (!aside_) aside_ = std::make_unique<Aside>();
+  return *aside_;
 }
 
 void Hybi::start() {
   if (state_ != ReadyState::connecting) return;
-  const std::string handshake = handshake_ ? std::move(*handshake_) : std::string();
-  handshake_.reset();
-  if (reject_status_ != 0) {
-    write(rejection(reject_status_, handshake));
-    Error error = reject_status_ == 426 ? Error::unsupported_version : Error::bad_request;
+  // Nothing else is in the box yet: pings need the connection open.
+  const std::unique_ptr<Aside> answer = std::move(aside_);
+  const std::string handshake = answer ? std::move(answer->handshake) : std::string();
+  const int reject_status = answer ? answer->reject_status : 0;
+  if (reject_status != 0) {
+    write(rejection(reject_status, handshake));
+    Error error = reject_status == 426 ? Error::unsupported_version : Error::bad_request;
     emit_error(error, handshake);
     finish(close_code::protocol_error, handshake);
     return;
@@ -453,16 +460,17 @@ void Hybi::on_control(Bytes payload) {
       break;
     case Opcode::pong: {
       handler_.on_pong(payload);
-      if (!pings_) break;
-      auto it = std::find_if(pings_->begin(), pings_->end(), [&](const PendingPing& ping) {
+      if (!aside_) break;
+      std::vector<PendingPing>& pings = aside_->pings;
+      auto it = std::find_if(pings.begin(), pings.end(), [&](const PendingPing& ping) {
         return as_bytes(ping.payload).size() == payload.size() &&
                std::equal(payload.begin(), payload.end(), ping.payload.begin(), ping.payload.end(),
                           [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); });
       });
-      if (it != pings_->end()) {
+      if (it != pings.end()) {
         auto callback = std::move(it->callback);
-        pings_->erase(it);
-        if (pings_->empty()) pings_.reset();
+        pings.erase(it);
+        if (pings.empty()) aside_.reset();
         if (callback) callback();
       }
       break;
@@ -581,8 +589,7 @@ bool Hybi::frame(Opcode opcode, Bytes payload, bool fin, bool compress) {
 bool Hybi::ping(Bytes payload, std::function<void()> on_pong) {
   if (state_ != ReadyState::open || payload.size() > kMaxControlPayload) return false;
   if (on_pong) {
-    if (!pings_) pings_ = std::make_unique<std::vector<PendingPing>>();
-    pings_->push_back({std::string(as_text(payload)), std::move(on_pong)});
+    aside().pings.push_back({std::string(as_text(payload)), std::move(on_pong)});
   }
   return send_frame(kFin | static_cast<std::uint8_t>(Opcode::ping), payload);
 }

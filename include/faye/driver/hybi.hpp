@@ -68,10 +68,9 @@ class Hybi : public Driver {
   // Handshake failure before open: error event, then close(1002).
   void fail_handshake(Error error, std::string_view message);
 
+  // The one-byte fields, here and below, together after the base's state:
+  // no padding between them.
   std::uint8_t version_number_ = 13;  // Sec-WebSocket-Version: 7, 8 or 13
-  // Negotiated extensions (client: offered, until the response arrives);
-  // null when none, which keeps the framing path as it is without them.
-  std::unique_ptr<Extensions> negotiated_;
   std::uint8_t allowed_rsv_ = 0;  // RSV bits owned by negotiated extensions
 
  private:
@@ -98,13 +97,32 @@ class Hybi : public Driver {
     std::function<void()> callback;
   };
 
-  Role role_;  // here, beside the other small fields: no padding
-  Stage stage_ = Stage::header;  // of the frame parser (below), for the same reason
+  Role role_;
+  Stage stage_ = Stage::header;  // of the frame parser (below)
+  // Message reassembly: the type of the message in progress (continuation
+  // when none), and the UTF-8 state of text; its bytes are in partial_.
+  Opcode message_type_ = Opcode::continuation;
+  Opcode frame_type_ = Opcode::continuation;  // data type of the current frame
+  std::uint8_t message_rsv_ = 0;  // RSV bits of the incoming message's first frame
+  Opcode sending_type_ = Opcode::text;  // type of the outgoing message in progress
+  Utf8Validator utf8_;
 
-  // Server handshake, decided in the constructor: the response head to send,
-  // or the reason for refusing when reject_status_ is set. Freed by start().
-  int reject_status_ = 0;  // 0 = accept
-  std::unique_ptr<std::string> handshake_;
+ protected:
+  // Negotiated extensions (client: offered, until the response arrives);
+  // null when none, which keeps the framing path as it is without them.
+  std::unique_ptr<Extensions> negotiated_;
+
+ private:
+  // What only a moment of the connection needs, in one box since no moment
+  // needs both: the server's handshake answer, decided in the constructor and
+  // freed by start(), and the pings sent with a callback, awaiting their pong.
+  struct Aside {
+    int reject_status = 0;  // 0 = accept; else the HTTP status of the refusal
+    std::string handshake;  // the response head to send, or the reason for refusing
+    std::vector<PendingPing> pings;
+  };
+  Aside& aside();
+  std::unique_ptr<Aside> aside_;
 
   // Ends the connection: frees the extensions' state, then reports the close.
   void finish(std::uint16_t code, std::string_view reason);
@@ -134,17 +152,7 @@ class Hybi : public Driver {
   FrameHeader frame_;
   std::uint64_t frame_received_ = 0;
 
-  // Message reassembly: the type of the message in progress (continuation
-  // when none), and the UTF-8 state of text; its bytes are in partial_.
-  Opcode message_type_ = Opcode::continuation;
-  Opcode frame_type_ = Opcode::continuation;  // data type of the current frame
-  std::uint8_t message_rsv_ = 0;  // RSV bits of the incoming message's first frame
-  Opcode sending_type_ = Opcode::text;  // type of the outgoing message in progress
-  Utf8Validator utf8_;
   std::unique_ptr<Partial> partial_;
-
-  // Pings sent with a callback, awaiting their pong; allocated by the first.
-  std::unique_ptr<std::vector<PendingPing>> pings_;
 };
 
 }  // namespace faye::driver
