@@ -69,6 +69,36 @@ TEST_F(WebSocketServerTest, ClosesAndPingsFromAnotherThread) {
   EXPECT_EQ(seen->closed->reason, "closed elsewhere");
 }
 
+// Another thread's calls race the close: each is posted with the socket kept
+// alive, or refused once the socket has finished, never run on a released
+// socket; the last owner then frees it.
+TEST_F(WebSocketServerTest, SendsFromAnotherThreadRaceTheClose) {
+  start();
+  auto ws = WebSocket::Client::connect(loop, url());
+  auto seen = observe(ws);
+  ASSERT_TRUE(run_until([&] { return seen->opened; }));
+  std::atomic<int> sent{0};
+  std::atomic<bool> refused{false};
+  std::thread sender([&, socket = ws] {
+    while (socket->send("x")) ++sent;
+    refused = true;
+  });
+  ASSERT_TRUE(run_until([&] { return sent.load() > 10; }));
+  ws->close();
+  ASSERT_TRUE(run_until([&] { return seen->closed.has_value() && refused.load(); }));
+  sender.join();
+  std::thread late([socket = ws] {
+    EXPECT_FALSE(socket->send("too late"));
+    EXPECT_FALSE(socket->ping("too late"));
+    socket->close();  // nothing left to close: a no-op
+  });
+  late.join();
+  std::weak_ptr<WebSocket> weak = ws;
+  ws.reset();
+  loop.poll();
+  EXPECT_TRUE(weak.expired());
+}
+
 // The application may hold its sockets anywhere and let go of them on any
 // thread once they are closed; the server's loop meanwhile keeps accepting.
 TEST_F(WebSocketServerTest, ClosedSocketsReleasedOnAnotherThreadWhileTheLoopAccepts) {
