@@ -13,8 +13,11 @@
 // a std::function) is copied to the heap, as std::function would.
 //
 // As with std::function, assigning to a handler destroys the callable it held
-// at once: a handler that reassigns itself while it runs must not touch its
-// own captures afterwards.
+// at once: a handler that replaces itself while it runs must not touch its
+// own captures afterwards. Clearing it (= nullptr) leaves a callable kept
+// inside the handler as it was, as libstdc++'s std::function does, so a small
+// handler may clear itself and go on (`[ws] { ws->onmessage = nullptr;
+// ws->send("bye"); }`).
 #pragma once
 
 #include <cstddef>
@@ -86,7 +89,10 @@ class EventHandler<R(Args...)> {
     return *this;
   }
   EventHandler& operator=(std::nullptr_t) noexcept {
-    EventHandler().swap(*this);
+    // Emptied first (a destructor that looks at the handler sees it empty);
+    // the bytes stay, see above.
+    const Ops* ops = std::exchange(ops_, nullptr);
+    if (ops != nullptr && ops->destroy != nullptr) ops->destroy(storage_);
     return *this;
   }
   template <class F>

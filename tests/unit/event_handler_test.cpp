@@ -246,6 +246,42 @@ TEST(EventHandler, MayBeReassignedFromInsideItself) {
   EXPECT_FALSE(socket.onmessage);
 }
 
+// The pattern `[ws] { ws->onmessage = nullptr; ws->send("bye"); }`: a small
+// handler that clears itself still has its captures until it returns.
+TEST(EventHandler, MayClearItselfAndGoOnWithItsCaptures) {
+  struct Socket {
+    EventHandler<void()> onmessage;
+    int sent = 0;
+  } socket;
+  socket.onmessage = [s = &socket] {
+    s->onmessage = nullptr;
+    ++s->sent;
+  };
+  socket.onmessage();
+  EXPECT_EQ(socket.sent, 1);
+  EXPECT_FALSE(socket.onmessage);
+}
+
+// A boxed callable's captures are released when it is cleared, and a
+// destructor that runs then already sees the handler empty.
+TEST(EventHandler, IsEmptyWhileItsCallableIsDestroyed) {
+  struct Probe {
+    Probe(EventHandler<void()>* h, bool* seen) : handler(h), saw_empty(seen) {}
+    Probe(const Probe&) = delete;
+    ~Probe() { *saw_empty = !*handler; }
+    EventHandler<void()>* handler;
+    bool* saw_empty;
+  };
+  EventHandler<void()> handler;
+  bool saw_empty = false;
+  auto probe = std::make_shared<Probe>(&handler, &saw_empty);
+  handler = [probe] {};
+  probe.reset();  // the handler's capture is the last owner
+  ASSERT_FALSE(saw_empty);
+  handler = nullptr;
+  EXPECT_TRUE(saw_empty);
+}
+
 TEST(EventHandler, IsNotCalledThroughAFormerCopy) {
   int calls = 0;
   EventHandler<void()> handler = [&calls] { ++calls; };
