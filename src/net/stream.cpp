@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <utility>
 
 #include <asio/error.hpp>
 
@@ -46,11 +47,17 @@ void Stream::close() noexcept {
   fd_ = -1;
 }
 
+int Stream::take_descriptor() noexcept {
+  if (!released_) return -1;
+  return std::exchange(fd_, -1);
+}
+
+namespace tcp {
 
 // Plain system calls on the descriptor, whether or not Asio still has it.
-IoResult TcpStream::read_some(MutableBytes into) {
+IoResult read_some(int fd, MutableBytes into) {
   for (;;) {
-    const ssize_t n = ::recv(fd_, into.data(), into.size(), 0);
+    const ssize_t n = ::recv(fd, into.data(), into.size(), 0);
     if (n > 0) return {static_cast<std::size_t>(n), Wait::none, {}};
     if (n == 0) return {0, Wait::none, into.empty() ? std::error_code() : asio::error::eof};
     if (errno == EINTR) continue;
@@ -59,7 +66,7 @@ IoResult TcpStream::read_some(MutableBytes into) {
   }
 }
 
-IoResult TcpStream::write_some(std::span<const asio::const_buffer> buffers) {
+IoResult write_some(int fd, std::span<const asio::const_buffer> buffers) {
   std::array<iovec, 64> vectors;
   const std::size_t count = std::min(buffers.size(), vectors.size());
   for (std::size_t i = 0; i < count; ++i) {
@@ -71,7 +78,7 @@ IoResult TcpStream::write_some(std::span<const asio::const_buffer> buffers) {
   message.msg_iovlen = count;
   for (;;) {
     // MSG_NOSIGNAL: a peer that is gone is an error code, not SIGPIPE.
-    const ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+    const ssize_t n = ::sendmsg(fd, &message, MSG_NOSIGNAL);
     if (n >= 0) return {static_cast<std::size_t>(n), Wait::none, {}};
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, Wait::write, {}};
@@ -79,12 +86,14 @@ IoResult TcpStream::write_some(std::span<const asio::const_buffer> buffers) {
   }
 }
 
-IoResult TcpStream::shutdown_send() {
-  if (::shutdown(fd_, SHUT_WR) != 0) {
+IoResult shutdown_send(int fd) {
+  if (::shutdown(fd, SHUT_WR) != 0) {
     return {0, Wait::none, std::error_code(errno, asio::error::get_system_category())};
   }
   return {};
 }
+
+}  // namespace tcp
 
 std::string to_string(const asio::ip::tcp::endpoint& endpoint) {
   const auto address = endpoint.address();

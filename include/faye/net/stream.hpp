@@ -50,6 +50,10 @@ class Stream {
   void release_from_reactor();
   // Closes the descriptor (idempotent).
   void close() noexcept;
+  // Hands the descriptor of a released stream over to the caller, who closes
+  // it from then on; returns -1 (and keeps it) when the stream is not
+  // released. A Connection keeps a plain TCP stream as its descriptor alone.
+  int take_descriptor() noexcept;
   virtual bool is_secure() const noexcept = 0;
 
   // Reads into `into` (plain text for TLS).
@@ -67,14 +71,24 @@ class Stream {
   bool released_ = false;  // fd_ is ours, out of Asio's reactor
 };
 
+// Plain TCP on a descriptor: TcpStream's operations, which a Connection also
+// calls directly for a plain socket (net/connection.hpp).
+namespace tcp {
+IoResult read_some(int fd, MutableBytes into);
+IoResult write_some(int fd, std::span<const asio::const_buffer> buffers);
+IoResult shutdown_send(int fd);
+}  // namespace tcp
+
 class TcpStream final : public Stream {
  public:
   explicit TcpStream(Socket socket) : Stream(std::move(socket)) {}
   explicit TcpStream(int fd) noexcept : Stream(fd) {}
   bool is_secure() const noexcept override { return false; }
-  IoResult read_some(MutableBytes into) override;
-  IoResult write_some(std::span<const asio::const_buffer> buffers) override;
-  IoResult shutdown_send() override;
+  IoResult read_some(MutableBytes into) override { return tcp::read_some(fd_, into); }
+  IoResult write_some(std::span<const asio::const_buffer> buffers) override {
+    return tcp::write_some(fd_, buffers);
+  }
+  IoResult shutdown_send() override { return tcp::shutdown_send(fd_); }
 };
 
 // "127.0.0.1:1234" or "[::1]:1234".
