@@ -2,12 +2,14 @@
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <typeinfo>
 
 #include <asio/error.hpp>
 
@@ -30,15 +32,44 @@ Connection::Settings::Settings(const Options& options) noexcept
       gather_threshold(clamp_to<std::uint32_t>(options.gather_threshold)),
       linger_timeout(clamp_to<std::uint32_t>(options.linger_timeout.count())) {}
 
-struct Connection::Closing {
-  explicit Closing(EventLoop& loop) : linger(loop) {}
-  Timer linger;
-  std::error_code reason;  // for on_closed, once the exchange is over
+struct Connection::Extras {
+  explicit Extras(EventLoop& loop) : linger(loop) {}
+  Timer linger;               // close(): bounds the rest of the close
+  std::error_code reason;     // for on_closed, once the close is over
+  std::string pending_input;  // adopt(): bytes read before the hand-off
+  Stats stats;                // from enable_stats(); its bytes_written unused
 };
+
+Connection::Extras& Connection::extras() {
+  if (!extras_) extras_ = std::make_unique<Extras>(loop_);
+  return *extras_;
+}
+
+// A plain TCP socket is read and written here, without a virtual call.
+inline IoResult Connection::read_some(MutableBytes into) {
+  return stream_ ? stream_->read_some(into) : tcp::read_some(fd_, into);
+}
+
+inline IoResult Connection::write_some(std::span<const asio::const_buffer> buffers) {
+  return stream_ ? stream_->write_some(buffers) : tcp::write_some(fd_, buffers);
+}
+
+void Connection::close_descriptor() noexcept {
+  if (stream_) {
+    stream_->close();
+  } else if (fd_ >= 0) {
+    ::close(fd_);
+  }
+  fd_ = -1;
+}
 
 std::shared_ptr<Connection> Connection::create(EventLoop& loop, std::unique_ptr<Stream> stream,
                                                Options options) {
   return std::make_shared<Connection>(Key(), loop, std::move(stream), options);
+}
+
+std::shared_ptr<Connection> Connection::create(EventLoop& loop, int fd, Options options) {
+  return std::make_shared<Connection>(Key(), loop, fd, options);
 }
 
 std::shared_ptr<Connection> Connection::adopt(EventLoop& loop, Socket::native_handle_type handle,
@@ -72,15 +103,28 @@ std::shared_ptr<Connection> Connection::adopt(EventLoop& loop, Socket socket, By
   socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   auto connection = create(loop, std::make_unique<TcpStream>(std::move(socket)), options);
   if (!already_read.empty()) {
-    connection->pending_input_ = std::make_unique<std::string>(as_text(already_read));
+    connection->extras().pending_input.assign(as_text(already_read));
+    connection->pending_input_ = true;
   }
   return connection;
 }
 
-Connection::Connection(Key, EventLoop& loop, std::unique_ptr<Stream> stream, Options options)
-    : loop_(loop), stream_(std::move(stream)), options_(options) {
-  secure_ = stream_->is_secure();
-  stream_->release_from_reactor();
+Connection::Connection(Key key, EventLoop& loop, std::unique_ptr<Stream> stream, Options options)
+    : Connection(key, loop, -1, options) {
+  secure_ = stream->is_secure();
+  stream->release_from_reactor();
+  // A plain TCP socket out of Asio's reactor is kept as its descriptor alone.
+  if (const Stream& given = *stream; typeid(given) == typeid(TcpStream)) {
+    fd_ = stream->take_descriptor();
+  }
+  if (fd_ < 0) {
+    fd_ = stream->native_handle();
+    stream_ = std::move(stream);
+  }
+}
+
+Connection::Connection(Key, EventLoop& loop, int fd, Options options)
+    : loop_(loop), options_(options), fd_(fd) {
   next_on_loop_ = loop.connections_;
   if (next_on_loop_) next_on_loop_->prev_on_loop_ = &next_on_loop_;
   loop.connections_ = this;
@@ -89,6 +133,7 @@ Connection::Connection(Key, EventLoop& loop, std::unique_ptr<Stream> stream, Opt
 
 Connection::~Connection() {
   unlink_from_loop();  // one that never closed: destroyed by its owner on the loop
+  close_descriptor();
 }
 
 void Connection::unlink_from_loop() noexcept {
@@ -99,24 +144,21 @@ void Connection::unlink_from_loop() noexcept {
   prev_on_loop_ = nullptr;
 }
 
-Socket::native_handle_type Connection::native_handle() noexcept {
-  return stream_->native_handle();
-}
-
 std::string Connection::remote_endpoint() const {
   asio::ip::tcp::endpoint endpoint;
   socklen_t length = static_cast<socklen_t>(endpoint.capacity());
-  if (::getpeername(stream_->native_handle(), endpoint.data(), &length) != 0) return {};
+  if (::getpeername(fd_, endpoint.data(), &length) != 0) return {};
   endpoint.resize(length);
   return to_string(endpoint);
 }
 
 void Connection::enable_stats() {
-  if (!stats_) stats_ = std::make_unique<Stats>();
+  extras();
+  counting_ = true;
 }
 
 Connection::Stats Connection::stats() const noexcept {
-  Stats stats = stats_ ? *stats_ : Stats{};
+  Stats stats = counting_ ? extras_->stats : Stats{};
   stats.bytes_written = bytes_written_;
   return stats;
 }
@@ -143,10 +185,14 @@ void Connection::read_now() {
   Wait wait = Wait::none;
   std::error_code error;
   if (pending_input_) {
-    filled = std::min(pending_input_->size(), buffer.size());
-    std::memcpy(buffer.data(), pending_input_->data(), filled);
-    pending_input_->erase(0, filled);
-    if (pending_input_->empty()) pending_input_.reset();
+    std::string& input = extras_->pending_input;
+    filled = std::min(input.size(), buffer.size());
+    std::memcpy(buffer.data(), input.data(), filled);
+    input.erase(0, filled);
+    if (input.empty()) {
+      input = std::string();  // its storage too
+      pending_input_ = false;
+    }
     more = true;
   } else {
     // Until the socket would block: with edge-triggered readiness, stopping
@@ -157,11 +203,11 @@ void Connection::read_now() {
     // again; nor over TLS, where a record may still be buffered.
     for (;;) {
       const std::size_t room = buffer.size() - filled;
-      const IoResult result = stream_->read_some(buffer.subspan(filled));
+      const IoResult result = read_some(buffer.subspan(filled));
       filled += result.bytes;
-      if (stats_) {
-        ++stats_->read_calls;
-        stats_->bytes_read += result.bytes;
+      if (counting_) {
+        ++extras_->stats.read_calls;
+        extras_->stats.bytes_read += result.bytes;
       }
       if (result.bytes > 0 && result.bytes < room && !secure_ && !peer_hung_up_ && !result.error) {
         wait = Wait::read;
@@ -215,7 +261,7 @@ void Connection::read_now() {
 bool Connection::watch() {
   if (watched_) return true;
   std::error_code ec;
-  watch_token_ = loop_.poller().add(native_handle(), *this, ec);
+  watch_slot_ = Poller::slot_of(loop_.poller().add(fd_, *this, ec));
   if (ec) {
     finish(ec);
     return false;
@@ -230,7 +276,7 @@ void Connection::wait_readable(Wait wait) {
   if (!watch()) return;
   read_waiting_ = true;
   // Wait::write here means TLS needs to send before it can read on.
-  read_wait_events_ = wait == Wait::write ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
+  read_waits_for_output_ = wait == Wait::write;
   if (!waiting_self_) waiting_self_ = shared_from_this();
 }
 
@@ -238,11 +284,13 @@ void Connection::on_ready(std::uint32_t events) {
   auto self = waiting_self_;  // kept for the whole call: a handler may drop every owner
   const bool failed = (events & (EPOLLERR | EPOLLHUP)) != 0;
   if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peer_hung_up_ = true;
-  if (write_waiting_ && (failed || (events & write_wait_events_))) {
+  const std::uint32_t write_events = write_waits_for_input_ ? EPOLLIN | EPOLLRDHUP : EPOLLOUT;
+  if (write_waiting_ && (failed || (events & write_events))) {
     write_waiting_ = false;
     flush();
   }
-  if (read_waiting_ && state_ != State::closed && (failed || (events & read_wait_events_))) {
+  const std::uint32_t read_events = read_waits_for_output_ ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
+  if (read_waiting_ && state_ != State::closed && (failed || (events & read_events))) {
     read_waiting_ = false;
     read_now();
   }
@@ -255,27 +303,30 @@ void Connection::on_read_error(std::error_code ec) {
     if (state_ == State::open) {
       begin_close(ec);
     } else if (state_ == State::lingering) {
-      finish(closing_->reason);
+      finish(extras_->reason);
     }
     return;
   }
   // After our FIN, the exchange is complete whatever the peer does.
-  finish(state_ == State::lingering ? closing_->reason : ec);
+  finish(state_ == State::lingering ? extras_->reason : ec);
 }
 
 bool Connection::write(Bytes data) {
   if (state_ != State::open) return false;
   if (data.empty()) return true;
-  if (options_.write_buffer_limit && buffered_ + data.size() > options_.write_buffer_limit) {
+  if (options_.write_buffer_limit &&
+      buffered_amount() + data.size() > options_.write_buffer_limit) {
     finish(Error::write_buffer_full);
     return false;
   }
   if (data.size() >= options_.gather_threshold && !write_waiting_ && !pushed_back_) {
     return write_through(data);
   }
-  if (queue_empty() || !queue_.back().appendable) push_chunk({loop_.take_write_buffer(), true});
-  queue_.back().buffer.append(data);
-  buffered_ += data.size();
+  if (!writes_ || !writes_->chunks.back().appendable) {
+    push_chunk({loop_.take_write_buffer(), true});
+  }
+  writes_->chunks.back().buffer.append(data);
+  writes_->buffered += data.size();
   if (!in_read_batch_) schedule_flush();  // a read batch flushes at its end
   return true;
 }
@@ -283,12 +334,14 @@ bool Connection::write(Bytes data) {
 bool Connection::write(std::string&& owned) {
   if (owned.size() < options_.gather_threshold) return write(as_bytes(owned));
   if (state_ != State::open) return false;
-  if (options_.write_buffer_limit && buffered_ + owned.size() > options_.write_buffer_limit) {
+  if (options_.write_buffer_limit &&
+      buffered_amount() + owned.size() > options_.write_buffer_limit) {
     finish(Error::write_buffer_full);
     return false;
   }
-  buffered_ += owned.size();
+  const std::size_t size = owned.size();
   push_chunk({.owned = std::move(owned)});
+  writes_->buffered += size;
   schedule_flush();
   return true;
 }
@@ -298,15 +351,16 @@ bool Connection::write(std::string&& owned) {
 // it, rather than copied into the queue and sent at the end of the turn:
 // only what the socket does not take is copied.
 bool Connection::write_through(Bytes data) {
-  buffered_ += data.size();
   push_chunk({.borrowed = data});
+  writes_->buffered += data.size();
   flush();
-  if (!queue_empty() && queue_.back().borrowed.data() != nullptr) {
-    Chunk& rest = queue_.back();
-    const bool at_head = &rest == &queue_[head_];
-    rest.buffer.append(rest.borrowed.subspan(at_head ? front_offset_ : 0));
+  if (writes_ && writes_->chunks.back().borrowed.data() != nullptr) {
+    WriteQueue& queue = *writes_;
+    Chunk& rest = queue.chunks.back();
+    const bool at_head = &rest == &queue.chunks[queue.head];
+    rest.buffer.append(rest.borrowed.subspan(at_head ? queue.front_offset : 0));
     rest.borrowed = {};
-    if (at_head) front_offset_ = 0;
+    if (at_head) queue.front_offset = 0;
   }
   return true;
 }
@@ -324,8 +378,8 @@ void Connection::schedule_flush() {
 
 void Connection::flush() {
   if (state_ == State::closed || write_waiting_) return;
-  if (!queue_empty()) {
-    if (stats_) ++stats_->flushes;
+  if (writes_) {
+    if (counting_) ++extras_->stats.flushes;
     // 64 buffers per writev: far below IOV_MAX, plenty for one turn's output.
     // Left uninitialized (asio::const_buffer's constructor would zero all 64
     // on every flush); only the first `count` are written and read.
@@ -334,16 +388,17 @@ void Connection::flush() {
       Buffers() {}
       asio::const_buffer at[kMaxBuffers];
     } buffers;
-    while (!queue_empty()) {
+    while (writes_) {
+      const WriteQueue& queue = *writes_;
       std::size_t count = 0;
-      for (auto it = queue_.begin() + static_cast<std::ptrdiff_t>(head_);
-           it != queue_.end() && count < kMaxBuffers; ++it) {
-        const std::size_t offset = count == 0 ? front_offset_ : 0;
+      for (auto it = queue.chunks.begin() + static_cast<std::ptrdiff_t>(queue.head);
+           it != queue.chunks.end() && count < kMaxBuffers; ++it) {
+        const std::size_t offset = count == 0 ? queue.front_offset : 0;
         const Bytes bytes = it->bytes();
         buffers.at[count++] = asio::buffer(bytes.data() + offset, bytes.size() - offset);
       }
-      const IoResult result = stream_->write_some({buffers.at, count});
-      if (stats_) ++stats_->write_calls;
+      const IoResult result = write_some({buffers.at, count});
+      if (counting_) ++extras_->stats.write_calls;
       consume(result.bytes);
       if (result.error) return finish(result.error);
       if (result.wait != Wait::none || result.bytes == 0) {
@@ -362,13 +417,15 @@ void Connection::flush() {
   if (state_ == State::closing && queue_empty()) shutdown_send();
 }
 
+// Called after each write, with the queue not empty.
 void Connection::consume(std::size_t bytes) {
-  buffered_ -= bytes;
   bytes_written_ += bytes;
+  writes_->buffered -= bytes;
   while (bytes > 0) {
-    const std::size_t left = queue_[head_].bytes().size() - front_offset_;
+    WriteQueue& queue = *writes_;
+    const std::size_t left = queue.chunks[queue.head].bytes().size() - queue.front_offset;
     if (bytes < left) {
-      front_offset_ += bytes;
+      queue.front_offset += bytes;
       return;
     }
     bytes -= left;
@@ -377,30 +434,27 @@ void Connection::consume(std::size_t bytes) {
 }
 
 void Connection::push_chunk(Chunk chunk) {
-  if (queue_empty()) {
-    queue_.clear();
-    head_ = 0;
-    if (queue_.capacity() == 0) queue_ = loop_.take_write_queue();
-  } else if (head_ >= 32 && head_ * 2 >= queue_.size()) {
+  if (!writes_) {
+    writes_ = loop_.take_write_queue();
+  } else if (writes_->head >= 32 && writes_->head * 2 >= writes_->chunks.size()) {
     // Mostly written chunks ahead: drop them so the vector doesn't creep.
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
+    auto& chunks = writes_->chunks;
+    chunks.erase(chunks.begin(), chunks.begin() + static_cast<std::ptrdiff_t>(writes_->head));
+    writes_->head = 0;
   }
-  queue_.push_back(std::move(chunk));
+  writes_->chunks.push_back(std::move(chunk));
 }
 
 void Connection::pop_chunk() {
-  loop_.give_back_write_buffer(std::move(queue_[head_].buffer));
-  front_offset_ = 0;
-  if (++head_ == queue_.size()) {
-    head_ = 0;
-    loop_.give_back_write_queue(std::move(queue_));
-    queue_ = std::vector<Chunk>();  // not taken back: freed
-  }
+  WriteQueue& queue = *writes_;
+  loop_.give_back_write_buffer(std::move(queue.chunks[queue.head].buffer));
+  queue.front_offset = 0;
+  // Empty: the box goes back to the loop.
+  if (++queue.head == queue.chunks.size()) loop_.give_back_write_queue(std::move(writes_));
 }
 
 void Connection::clear_queue() {
-  while (!queue_empty()) pop_chunk();
+  while (writes_) pop_chunk();
 }
 
 void Connection::on_poller_gone() {
@@ -414,9 +468,10 @@ void Connection::wait_writable(Wait wait) {
   if (state_ == State::closed || !watch()) return;
   write_waiting_ = true;
   // Wait::read: TLS must receive (a handshake message) before it can send.
-  write_wait_events_ = wait == Wait::read ? EPOLLIN | EPOLLRDHUP : EPOLLOUT;
+  write_waits_for_input_ = wait == Wait::read;
   if (!waiting_self_) waiting_self_ = shared_from_this();
-  if (closing_ && !closing_->linger.pending()) arm_linger();
+  // (A connection that is not open is closing: begin_close() made extras_.)
+  if (state_ != State::open && !extras_->linger.pending()) arm_linger();
 }
 
 void Connection::pause_reading() {
@@ -448,8 +503,7 @@ void Connection::close_after_flush() {
 void Connection::begin_close(std::error_code reason) {
   if (state_ != State::open) return;
   state_ = State::closing;
-  closing_ = std::make_unique<Closing>(loop_);
-  closing_->reason = reason;
+  extras().reason = reason;
   // Without a FIN to wait for, only a flush that has to wait needs bounding
   // (wait_writable() arms the timer then): a close that completes at once
   // costs no timer.
@@ -467,10 +521,10 @@ void Connection::begin_close(std::error_code reason) {
 }
 
 void Connection::arm_linger() {
-  closing_->linger.start(options_.linger_timeout, [weak = weak_from_this()] {
+  extras_->linger.start(options_.linger_timeout, [weak = weak_from_this()] {
     if (auto self = weak.lock()) {
       // Everything sent and only the peer's FIN missing is still a clean close.
-      self->finish(self->queue_empty() ? self->closing_->reason
+      self->finish(self->queue_empty() ? self->extras_->reason
                                        : std::error_code(asio::error::timed_out));
     }
   });
@@ -483,12 +537,12 @@ void Connection::shutdown_send() {
     // fewer. Unread input would make either send RST; the peer has none to
     // send.
     state_ = State::lingering;
-    return finish(closing_->reason);
+    return finish(extras_->reason);
   }
-  const IoResult result = stream_->shutdown_send();
+  const IoResult result = stream_ ? stream_->shutdown_send() : tcp::shutdown_send(fd_);
   if (result.wait != Wait::none) return wait_writable(result.wait);
   state_ = State::lingering;
-  if (result.error || eof_received_ || !started_) return finish(closing_->reason);
+  if (result.error || eof_received_ || !started_) return finish(extras_->reason);
   // Keep reading (and discarding) until the peer's FIN: closing with unread
   // input would make the kernel send RST, which can destroy our last bytes
   // before the peer reads them.
@@ -505,7 +559,7 @@ void Connection::abort() {
   if (state_ == State::closed) return;
   // SO_LINGER 0: close() sends RST and leaves no TIME_WAIT behind.
   const linger reset{1, 0};
-  ::setsockopt(stream_->native_handle(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
   finish(asio::error::operation_aborted);
 }
 
@@ -516,17 +570,19 @@ void Connection::finish(std::error_code ec) {
   // let go of it on any thread (a WebSocket held by another thread), and its
   // destructor must not touch the loop's list then.
   unlink_from_loop();
-  if (closing_) closing_->linger.cancel();
-  // The stream closes its descriptor below, which takes it out of the set.
-  if (watched_) loop_.poller().forget(watch_token_);
+  if (extras_) extras_->linger.cancel();
+  // The descriptor is closed below, which takes it out of the set.
+  if (watched_) loop_.poller().forget_slot(watch_slot_);
   watched_ = false;
   read_waiting_ = false;
   write_waiting_ = false;
   auto keep = std::move(waiting_self_);  // until on_closed is posted, which holds it
-  stream_->close();
+  close_descriptor();
   clear_queue();
-  buffered_ = 0;
-  pending_input_.reset();
+  if (pending_input_) {
+    extras_->pending_input = std::string();
+    pending_input_ = false;
+  }
   // Always from the loop, never from inside write()/abort()/on_data.
   loop_.defer([self = shared_from_this(), ec] {
     Handler* handler = self->handler_;

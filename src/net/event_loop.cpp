@@ -143,24 +143,27 @@ void WriteBuffer::grow(std::size_t more) {
 
 }  // namespace detail
 
-// Enough queues for the connections that write in one loop turn; short ones
-// only, so that a burst is not hoarded.
+// Enough queues for the connections that write in one loop turn; a long
+// one's storage is freed, so that a burst is not hoarded.
 constexpr std::size_t max_spare_write_queues = 64;
 constexpr std::size_t max_spare_write_queue_capacity = 64;
 
-std::vector<detail::WriteChunk> EventLoop::take_write_queue() {
-  if (spare_write_queues_.empty()) return {};
-  std::vector<detail::WriteChunk> queue = std::move(spare_write_queues_.back());
+std::unique_ptr<detail::WriteQueue> EventLoop::take_write_queue() {
+  if (spare_write_queues_.empty()) return std::make_unique<detail::WriteQueue>();
+  std::unique_ptr<detail::WriteQueue> queue = std::move(spare_write_queues_.back());
   spare_write_queues_.pop_back();
   return queue;
 }
 
-void EventLoop::give_back_write_queue(std::vector<detail::WriteChunk>&& queue) {
-  if (queue.capacity() == 0 || queue.capacity() > max_spare_write_queue_capacity ||
-      spare_write_queues_.size() >= max_spare_write_queues) {
-    return;
+void EventLoop::give_back_write_queue(std::unique_ptr<detail::WriteQueue> queue) {
+  if (spare_write_queues_.size() >= max_spare_write_queues) return;
+  queue->chunks.clear();
+  if (queue->chunks.capacity() > max_spare_write_queue_capacity) {
+    queue->chunks = std::vector<detail::WriteChunk>();
   }
-  queue.clear();
+  queue->head = 0;
+  queue->front_offset = 0;
+  queue->buffered = 0;
   spare_write_queues_.push_back(std::move(queue));
 }
 

@@ -89,7 +89,7 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
         bool& known;
         ~Forget() { known = false; }
       } forget{peer_known};
-      on_accept(Connection::create(loop, std::make_unique<TcpStream>(fd), options.connection));
+      on_accept(Connection::create(loop, fd, options.connection));
       return;
     }
     // The TLS handshake runs on Asio's socket.

@@ -46,6 +46,13 @@ class Poller {
   // process or descriptor): closing drops it from the epoll set, so the
   // epoll_ctl system call is saved, one per connection.
   void forget(Token token) { unregister(token, -1); }
+  // The same by the slot alone (the token's low 32 bits), for a client that
+  // keeps only that much of its registration and forgets nothing but its
+  // own current one.
+  static std::uint32_t slot_of(Token token) noexcept { return static_cast<std::uint32_t>(token); }
+  void forget_slot(std::uint32_t slot) {
+    unregister((Token{slots_[slot].generation} << 32) | slot, -1);
+  }
 
  private:
   struct Slot {

@@ -12,7 +12,8 @@
 // in a single system call when the socket accepts it. A view (Bytes) of at
 // least `gather_threshold` bytes is the exception: it is sent at once, with
 // what is queued before it, and only what the socket refuses is copied
-// before write() returns.
+// before write() returns. The queue is the loop's, lent while bytes wait to
+// be written: an idle connection holds none.
 //
 // Lifetime: owned by shared_ptr. While it is open and reading, the pending
 // wait keeps it alive; on_closed is delivered exactly once, from the loop
@@ -27,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -85,6 +87,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
 
   static std::shared_ptr<Connection> create(EventLoop& loop, std::unique_ptr<Stream> stream,
                                             Options options = {});
+  // A connected, non-blocking TCP descriptor (the Listener's accept4()), owned
+  // by the connection from then on.
+  static std::shared_ptr<Connection> create(EventLoop& loop, int fd, Options options = {});
   // Takes over a connected TCP socket from another server (a descriptor the
   // caller no longer uses) along with the bytes it had already read past the
   // point of hand-off; those bytes come first through on_data. Returns null and
@@ -102,6 +107,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     Key() = default;
   };
   Connection(Key, EventLoop& loop, std::unique_ptr<Stream> stream, Options options);
+  Connection(Key, EventLoop& loop, int fd, Options options);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();
@@ -116,7 +122,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   bool write(std::string_view text) { return write(as_bytes(text)); }
   // Queue an owned payload; large ones are written from their own storage.
   bool write(std::string&& owned);
-  std::size_t buffered_amount() const noexcept { return buffered_; }
+  std::size_t buffered_amount() const noexcept { return writes_ ? writes_->buffered : 0; }
   // Changes Options::write_buffer_limit, e.g. when a WebSocket with its own
   // cap takes over a connection from the HTTP server.
   void set_write_buffer_limit(std::size_t limit) noexcept { options_.write_buffer_limit = limit; }
@@ -144,7 +150,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // Neither closing nor closed.
   bool is_open() const noexcept { return state_ == State::open; }
 
-  Socket::native_handle_type native_handle() noexcept;
+  Socket::native_handle_type native_handle() const noexcept { return fd_; }
   // The peer's address, "127.0.0.1:1234" or "[::1]:1234" (asked of the socket,
   // not stored); empty once closed.
   std::string remote_endpoint() const;
@@ -157,9 +163,12 @@ class Connection final : public std::enable_shared_from_this<Connection>,
  private:
   enum class State : std::uint8_t { open, closing, lingering, closed };
   using Chunk = detail::WriteChunk;
-  // What only a closing connection needs, allocated by close().
-  struct Closing;
+  using WriteQueue = detail::WriteQueue;
+  // What few connections need (closing, adopted input, statistics), in one
+  // box allocated at the first need.
+  struct Extras;
 
+  Extras& extras();
   void read_now();
   // Readiness comes from the loop's poller (edge-triggered): wait only after
   // a read or write would block.
@@ -176,9 +185,13 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void begin_close(std::error_code reason);
   // Bounds the rest of the close by Options::linger_timeout.
   void arm_linger();
+  // The stream's operations: a plain TCP socket has no Stream object.
+  IoResult read_some(MutableBytes into);
+  IoResult write_some(std::span<const asio::const_buffer> buffers);
   void shutdown_send();
+  void close_descriptor() noexcept;
   void finish(std::error_code ec);
-  bool queue_empty() const noexcept { return head_ == queue_.size(); }
+  bool queue_empty() const noexcept { return writes_ == nullptr; }
   void push_chunk(Chunk chunk);
   void pop_chunk();
   void clear_queue();
@@ -194,45 +207,47 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     std::chrono::duration<std::uint32_t, std::milli> linger_timeout;
   };
 
+  // An idle connection is 136 bytes, 152 with make_shared's control block:
+  // one 160-byte heap chunk and nothing else. Keep it so.
   EventLoop& loop_;
+  // TLS, or a socket that Asio kept (release_from_reactor() failed); null
+  // for a plain TCP socket, which is no more than its descriptor (fd_).
   std::unique_ptr<Stream> stream_;
-  Settings options_;
   Handler* handler_ = nullptr;
-  std::unique_ptr<Closing> closing_;
-  std::unique_ptr<std::string> pending_input_;  // adopted bytes not yet delivered
-  // The write queue: chunks queue_[head_ ...], oldest first. A vector with a
-  // moving head, not a deque, because an empty deque still holds ~0.5 KiB.
-  // Its storage goes back to the loop whenever it empties.
-  std::vector<Chunk> queue_;
-  std::size_t front_offset_ = 0;  // bytes of queue_[head_] already written
-  std::size_t buffered_ = 0;
-  std::uint64_t bytes_written_ = 0;
-  std::unique_ptr<Stats> stats_;  // from enable_stats(); its bytes_written unused
-  State state_ = State::open;
-  bool secure_ = false;
-  bool started_ = false;
-  bool paused_ = false;
-  std::uint32_t head_ = 0;  // index into queue_
+  std::unique_ptr<WriteQueue> writes_;  // only while bytes wait to be written
+  std::unique_ptr<Extras> extras_;
   // Held while waiting for readiness, as a pending Asio wait would hold it.
   std::shared_ptr<Connection> waiting_self_;
-  std::uint64_t watch_token_ = 0;
   // The loop's list of connections, linked as ShutdownListener's: prev_on_loop_
   // points at whatever points here; null once unlinked.
   Connection* next_on_loop_ = nullptr;
   Connection** prev_on_loop_ = nullptr;
-  // Epoll masks (EPOLLIN | EPOLLRDHUP and EPOLLOUT fit in 16 bits).
-  std::uint16_t read_wait_events_ = 0;   // what the reader waits for (EPOLLIN, or EPOLLOUT for TLS)
-  std::uint16_t write_wait_events_ = 0;  // what the writer waits for
-  bool watched_ = false;
-  bool peer_hung_up_ = false;  // a wake-up reported the peer's FIN or an error
-  bool read_waiting_ = false;   // waiting for the reader's readiness
-  bool read_posted_ = false;    // a read_now() is posted
-  bool in_read_batch_ = false;  // inside read_now(): writes are corked
-  bool flush_posted_ = false;
-  bool write_waiting_ = false;  // waiting for the writer's readiness
-  bool pushed_back_ = false;    // a flush had to wait: on_drain is due
-  bool eof_received_ = false;
-  bool peer_done_ = false;  // close_after_flush(): no FIN to wait for
+  std::uint64_t bytes_written_ = 0;
+  Settings options_;
+  int fd_ = -1;
+  std::uint32_t watch_slot_ = 0;  // the poller's slot, while watched_
+  State state_ = State::open;
+  bool secure_ : 1 = false;
+  bool started_ : 1 = false;
+  bool paused_ : 1 = false;
+  bool watched_ : 1 = false;
+  bool peer_hung_up_ : 1 = false;  // a wake-up reported the peer's FIN or an error
+  bool read_waiting_ : 1 = false;  // waiting for the reader's readiness
+  // The reader waits for writability (TLS must send before it reads on);
+  // else for readability.
+  bool read_waits_for_output_ : 1 = false;
+  bool read_posted_ : 1 = false;    // a read_now() is posted
+  bool in_read_batch_ : 1 = false;  // inside read_now(): writes are corked
+  bool flush_posted_ : 1 = false;
+  bool write_waiting_ : 1 = false;  // waiting for the writer's readiness
+  // The writer waits for readability (TLS must receive before it sends on);
+  // else for writability.
+  bool write_waits_for_input_ : 1 = false;
+  bool pushed_back_ : 1 = false;  // a flush had to wait: on_drain is due
+  bool eof_received_ : 1 = false;
+  bool peer_done_ : 1 = false;      // close_after_flush(): no FIN to wait for
+  bool counting_ : 1 = false;       // enable_stats(): extras_->stats counts
+  bool pending_input_ : 1 = false;  // adopt(): extras_->pending_input to deliver
 };
 
 }  // namespace faye::net

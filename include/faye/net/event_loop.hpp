@@ -83,6 +83,17 @@ struct WriteChunk {
     return owned.empty() ? buffer.bytes() : as_bytes(owned);
   }
 };
+
+// A connection's write queue, in a box of its own: a connection holds one
+// only while it has bytes to send, and the loop recycles the boxes.
+struct WriteQueue {
+  // chunks[head ...] are unwritten, oldest first. A vector with a moving
+  // head, not a deque, because an empty deque still holds ~0.5 KiB.
+  std::vector<WriteChunk> chunks;
+  std::size_t head = 0;
+  std::size_t front_offset = 0;  // bytes of chunks[head] already written
+  std::size_t buffered = 0;      // bytes not yet written, in all chunks
+};
 }  // namespace detail
 
 class EventLoop {
@@ -163,10 +174,10 @@ class EventLoop {
   // given back.
   detail::WriteBuffer take_write_buffer();
   void give_back_write_buffer(detail::WriteBuffer&& buffer);
-  // The same for the storage of the connections' write queues: an idle
-  // connection holds no queue. take_write_queue() returns an empty vector.
-  std::vector<detail::WriteChunk> take_write_queue();
-  void give_back_write_queue(std::vector<detail::WriteChunk>&& queue);
+  // The same for the connections' write queues: an idle connection holds
+  // none. take_write_queue() returns an empty queue.
+  std::unique_ptr<detail::WriteQueue> take_write_queue();
+  void give_back_write_queue(std::unique_ptr<detail::WriteQueue> queue);
 
   // The loop's connections that are not closed yet (net/connection.hpp), for
   // winding them all down as a server's stop() does. Loop thread only.
@@ -197,7 +208,7 @@ class EventLoop {
   std::unique_ptr<TimerQueue> timers_;
   std::unique_ptr<Poller> poller_;
   std::vector<detail::WriteBuffer> spare_write_buffers_;
-  std::vector<std::vector<detail::WriteChunk>> spare_write_queues_;
+  std::vector<std::unique_ptr<detail::WriteQueue>> spare_write_queues_;
   ShutdownListener* shutdown_listeners_ = nullptr;  // see net/shutdown.hpp
   Connection* connections_ = nullptr;  // linked through the connections
 };

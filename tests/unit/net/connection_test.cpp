@@ -194,6 +194,39 @@ TEST(NetConnection, ReportsBufferedAmountAndDrain) {
       loop.run_until([&] { return pair.client_events.received.size() == size; }, kDeadline));
 }
 
+// A connection holds a write queue only while it has bytes to send: once they
+// are written it gives the queue back to the loop (where the next write of
+// any connection takes it from).
+TEST(NetConnection, AnIdleConnectionHoldsNoWriteQueue) {
+  EventLoop loop;
+  Pair pair(loop);
+  ASSERT_TRUE(pair.server && pair.client);
+  pair.server->write(std::string_view("written in one go"));
+  EXPECT_TRUE(loop.run_until([&] { return pair.client_events.received.size() == 17; }, kDeadline));
+  EXPECT_EQ(pair.server->buffered_amount(), 0u);
+  std::unique_ptr<detail::WriteQueue> spare = loop.take_write_queue();
+  EXPECT_GT(spare->chunks.capacity(), 0u);  // used, then given back
+  loop.give_back_write_queue(std::move(spare));
+
+  // And after a burst that had to wait for the peer.
+  pair.client->pause_reading();
+  const std::size_t size = 8 << 20;
+  pair.server->write(pattern(size));
+  pair.server->write(std::string_view("tail"));
+  loop.run_for(std::chrono::milliseconds(30));
+  ASSERT_GT(pair.server->buffered_amount(), 0u);
+  // The server holds the loop's one spare meanwhile: this one is fresh.
+  const std::unique_ptr<detail::WriteQueue> fresh = loop.take_write_queue();
+  EXPECT_EQ(fresh->chunks.capacity(), 0u);
+  pair.client->resume_reading();
+  EXPECT_TRUE(loop.run_until([&] { return pair.server_events.drains == 1; }, kDeadline));
+  EXPECT_EQ(pair.server->buffered_amount(), 0u);
+  spare = loop.take_write_queue();
+  EXPECT_GE(spare->chunks.capacity(), 2u);  // the burst's: an owned chunk, then "tail"
+  EXPECT_TRUE(loop.run_until([&] { return pair.client_events.received.size() == 17 + size + 4; },
+                             kDeadline));
+}
+
 TEST(NetConnection, ClosesWhenThePeerDoesNotReadPastTheLimit) {
   EventLoop loop;
   Pair pair(loop, "127.0.0.1", {.write_buffer_limit = 1 << 20});

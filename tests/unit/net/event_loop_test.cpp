@@ -197,5 +197,28 @@ TEST(NetWriteBuffer, TheLoopRecyclesBuffersOfUsefulSize) {
   EXPECT_EQ(loop.take_write_buffer().capacity(), 1024u);
 }
 
+TEST(NetWriteQueue, TheLoopRecyclesQueuesEmptied) {
+  EventLoop loop;
+  std::unique_ptr<detail::WriteQueue> first = loop.take_write_queue();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->chunks.capacity(), 0u);  // none given back yet: a fresh one
+  first->chunks.push_back({.owned = "queued"});
+  first->head = 1;
+  first->front_offset = 3;
+  first->buffered = 3;
+  const detail::WriteQueue* box = first.get();
+  loop.give_back_write_queue(std::move(first));
+  std::unique_ptr<detail::WriteQueue> again = loop.take_write_queue();
+  EXPECT_EQ(again.get(), box);  // the same box, emptied, its vector kept
+  EXPECT_TRUE(again->chunks.empty());
+  EXPECT_GE(again->chunks.capacity(), 1u);
+  EXPECT_EQ(again->head, 0u);
+  EXPECT_EQ(again->front_offset, 0u);
+  EXPECT_EQ(again->buffered, 0u);
+  again->chunks.resize(1000);  // after a burst of chunks: the box kept, not the vector
+  loop.give_back_write_queue(std::move(again));
+  EXPECT_EQ(loop.take_write_queue()->chunks.capacity(), 0u);
+}
+
 }  // namespace
 }  // namespace faye::net
