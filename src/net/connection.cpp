@@ -124,24 +124,13 @@ Connection::Connection(Key key, EventLoop& loop, std::unique_ptr<Stream> stream,
 }
 
 Connection::Connection(Key, EventLoop& loop, int fd, Options options)
-    : loop_(loop), options_(options), fd_(fd) {
-  next_on_loop_ = loop.connections_;
-  if (next_on_loop_) next_on_loop_->prev_on_loop_ = &next_on_loop_;
-  loop.connections_ = this;
-  prev_on_loop_ = &loop.connections_;
-}
+    : loop_(loop), options_(options), fd_(fd), slot_(loop.poller().reserve(*this)) {}
 
+// One that never closed, destroyed by its owner on the loop: its slot would
+// stay taken, and a watched one keep the poller waiting, for nothing.
 Connection::~Connection() {
-  unlink_from_loop();  // one that never closed: destroyed by its owner on the loop
+  if (slotted_) loop_.poller().release(slot_);
   close_descriptor();
-}
-
-void Connection::unlink_from_loop() noexcept {
-  if (!prev_on_loop_) return;
-  *prev_on_loop_ = next_on_loop_;
-  if (next_on_loop_) next_on_loop_->prev_on_loop_ = prev_on_loop_;
-  next_on_loop_ = nullptr;
-  prev_on_loop_ = nullptr;
 }
 
 std::string Connection::remote_endpoint() const {
@@ -261,7 +250,7 @@ void Connection::read_now() {
 bool Connection::watch() {
   if (watched_) return true;
   std::error_code ec;
-  watch_slot_ = Poller::slot_of(loop_.poller().add(fd_, *this, ec));
+  loop_.poller().watch(slot_, fd_, ec);
   if (ec) {
     finish(ec);
     return false;
@@ -458,6 +447,7 @@ void Connection::clear_queue() {
 }
 
 void Connection::on_poller_gone() {
+  slotted_ = false;
   watched_ = false;
   read_waiting_ = false;
   write_waiting_ = false;
@@ -568,11 +558,11 @@ void Connection::finish(std::error_code ec) {
   state_ = State::closed;
   // Here, on the loop's thread: the last owner of a closed connection may
   // let go of it on any thread (a WebSocket held by another thread), and its
-  // destructor must not touch the loop's list then.
-  unlink_from_loop();
+  // destructor must not touch the poller then. The descriptor is closed
+  // below, which takes it out of the epoll set.
   if (extras_) extras_->linger.cancel();
-  // The descriptor is closed below, which takes it out of the set.
-  if (watched_) loop_.poller().forget_slot(watch_slot_);
+  if (slotted_) loop_.poller().release(slot_);
+  slotted_ = false;
   watched_ = false;
   read_waiting_ = false;
   write_waiting_ = false;

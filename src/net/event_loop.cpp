@@ -20,15 +20,20 @@ EventLoop::~EventLoop() {
   { auto pending = std::move(deferred_); }
   // Listeners that outlive the loop must not reach back into it.
   while (shutdown_listeners_) shutdown_listeners_->stop_listening_for_shutdown();
-  while (connections_) connections_->unlink_from_loop();
+  // The poller goes with the loop's members, telling the connections still
+  // open (on_poller_gone()), which then no longer reach into the loop.
 }
 
+// The open connections are the poller's clients (src/net/poller.hpp).
 std::vector<std::shared_ptr<Connection>> EventLoop::connections() const {
   std::vector<std::shared_ptr<Connection>> all;
-  for (Connection* connection = connections_; connection; connection = connection->next_on_loop_) {
+  if (!poller_) return all;
+  poller_->for_each_client([&all](detail::ReadinessClient& client) {
     // Skips one whose last owner is destroying it.
-    if (auto alive = connection->weak_from_this().lock()) all.push_back(std::move(alive));
-  }
+    if (Connection* connection = client.connection()) {
+      if (auto alive = connection->weak_from_this().lock()) all.push_back(std::move(alive));
+    }
+  });
   return all;
 }
 

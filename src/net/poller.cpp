@@ -30,8 +30,7 @@ Poller::~Poller() {
   }
 }
 
-Poller::Token Poller::add(int fd, Client& client, std::error_code& ec) {
-  ec.clear();
+std::uint32_t Poller::reserve(Client& client) {
   std::uint32_t index;
   if (free_slots_.empty()) {
     index = static_cast<std::uint32_t>(slots_.size());
@@ -40,19 +39,42 @@ Poller::Token Poller::add(int fd, Client& client, std::error_code& ec) {
     index = free_slots_.back();
     free_slots_.pop_back();
   }
+  slots_[index].client = &client;
+  return index;
+}
+
+void Poller::watch(std::uint32_t index, int fd, std::error_code& ec) {
+  ec.clear();
   Slot& slot = slots_[index];
-  const Token token = (Token{slot.generation} << 32) | index;
   epoll_event event{};
   event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-  event.data.u64 = token;
+  event.data.u64 = (Token{slot.generation} << 32) | index;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
     ec = std::error_code(errno, std::system_category());
-    free_slots_.push_back(index);
-    return 0;
+    return;
   }
-  slot.client = &client;
+  slot.watched = true;
   ++registered_;
   arm();
+}
+
+void Poller::release(std::uint32_t index) {
+  Slot& slot = slots_[index];
+  slot.client = nullptr;
+  // Events already collected for it carry the old generation: dropped.
+  ++slot.generation;
+  free_slots_.push_back(index);
+  if (std::exchange(slot.watched, false) && --registered_ == 0) disarm();
+}
+
+Poller::Token Poller::add(int fd, Client& client, std::error_code& ec) {
+  const std::uint32_t index = reserve(client);
+  const Token token = (Token{slots_[index].generation} << 32) | index;
+  watch(index, fd, ec);
+  if (ec) {
+    release(index);
+    return 0;
+  }
   return token;
 }
 
@@ -65,11 +87,8 @@ void Poller::unregister(Token token, int fd) {
   Slot& slot = slots_[index];
   if (slot.client == nullptr || slot.generation != static_cast<std::uint32_t>(token >> 32)) return;
   // The descriptor may already be closed (then the kernel dropped it).
-  if (fd >= 0) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-  slot.client = nullptr;
-  ++slot.generation;
-  free_slots_.push_back(index);
-  if (--registered_ == 0) disarm();
+  if (fd >= 0 && slot.watched) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  release(index);
 }
 
 void Poller::arm() {

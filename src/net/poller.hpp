@@ -3,6 +3,10 @@
 // edge-triggered, for input and output; a wake-up delivers every ready socket
 // of the batch and re-arms one Asio wait.
 //
+// A connection takes its slot when it is made and frees it when it closes,
+// whether or not it ever waited: the slots are the loop's list of its open
+// connections too, which costs a connection nothing more.
+//
 // Why not Asio's async_wait on each socket: in Asio 1.22 every such wait
 // re-arms the socket with an epoll_ctl system call, one per connection per
 // wake-up, and holds an operation object (~0.3 KiB) per idle connection.
@@ -37,7 +41,24 @@ class Poller {
   // Tells clients still registered (on_poller_gone()).
   ~Poller();
 
-  // Watches `fd` for `client` until remove(). Sets `ec` on failure.
+  // A slot for `client`, without a descriptor yet (no system call); held
+  // until release().
+  std::uint32_t reserve(Client& client);
+  // Watches `fd` for the client of `slot` until release(). Sets `ec` on failure.
+  void watch(std::uint32_t slot, int fd, std::error_code& ec);
+  // Frees `slot`: no on_ready() for it after this returns, even for events
+  // already collected in the batch being delivered. Its descriptor, if
+  // watched, is about to be closed (which drops it from the epoll set).
+  void release(std::uint32_t slot);
+  // Calls `fn(client)` for each client holding a slot.
+  template <class F>
+  void for_each_client(F&& fn) const {
+    for (const Slot& slot : slots_) {
+      if (slot.client) fn(*slot.client);
+    }
+  }
+
+  // reserve() and watch() in one. Sets `ec` on failure.
   Token add(int fd, Client& client, std::error_code& ec);
   // Stops watching; no on_ready() for this registration after it returns,
   // even for events already collected in the batch being delivered.
@@ -46,18 +67,14 @@ class Poller {
   // process or descriptor): closing drops it from the epoll set, so the
   // epoll_ctl system call is saved, one per connection.
   void forget(Token token) { unregister(token, -1); }
-  // The same by the slot alone (the token's low 32 bits), for a client that
-  // keeps only that much of its registration and forgets nothing but its
-  // own current one.
-  static std::uint32_t slot_of(Token token) noexcept { return static_cast<std::uint32_t>(token); }
-  void forget_slot(std::uint32_t slot) {
-    unregister((Token{slots_[slot].generation} << 32) | slot, -1);
-  }
+  // How many descriptors are watched.
+  std::size_t registered() const noexcept { return registered_; }
 
  private:
   struct Slot {
     Client* client = nullptr;
-    std::uint32_t generation = 0;
+    std::uint32_t generation = 0;  // of the slot's holder; in the events' tokens
+    bool watched = false;
   };
 
   void unregister(Token token, int fd);  // fd < 0: no EPOLL_CTL_DEL
@@ -69,7 +86,7 @@ class Poller {
   asio::posix::stream_descriptor descriptor_;  // owns epoll_fd_
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
-  std::size_t registered_ = 0;
+  std::size_t registered_ = 0;  // watched slots: while any, the loop waits
   std::uint64_t wait_generation_ = 0;
   bool armed_ = false;
   bool dispatching_ = false;

@@ -174,7 +174,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // a read or write would block.
   void on_ready(std::uint32_t events) override;
   void on_poller_gone() override;
-  bool watch();  // registers the socket with the poller, once
+  Connection* connection() noexcept override { return this; }
+  bool watch();  // adds the socket to the poller's epoll set, once
   void wait_readable(Wait wait);
   void on_read_error(std::error_code ec);
   void schedule_flush();
@@ -195,9 +196,6 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void push_chunk(Chunk chunk);
   void pop_chunk();
   void clear_queue();
-  // Leaves the loop's list of connections (EventLoop::connections()).
-  void unlink_from_loop() noexcept;
-  friend class EventLoop;
 
   // Options, as kept: 16 bytes instead of 24.
   struct Settings {
@@ -207,8 +205,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     std::chrono::duration<std::uint32_t, std::milli> linger_timeout;
   };
 
-  // An idle connection is 136 bytes, 152 with make_shared's control block:
-  // one 160-byte heap chunk and nothing else. Keep it so.
+  // An idle connection is 120 bytes, 136 with make_shared's control block:
+  // one 144-byte heap chunk and nothing else. Keep it so.
   EventLoop& loop_;
   // TLS, or a socket that Asio kept (release_from_reactor() failed); null
   // for a plain TCP socket, which is no more than its descriptor (fd_).
@@ -218,28 +216,28 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::unique_ptr<Extras> extras_;
   // Held while waiting for readiness, as a pending Asio wait would hold it.
   std::shared_ptr<Connection> waiting_self_;
-  // The loop's list of connections, linked as ShutdownListener's: prev_on_loop_
-  // points at whatever points here; null once unlinked.
-  Connection* next_on_loop_ = nullptr;
-  Connection** prev_on_loop_ = nullptr;
   std::uint64_t bytes_written_ = 0;
   Settings options_;
   int fd_ = -1;
-  std::uint32_t watch_slot_ = 0;  // the poller's slot, while watched_
+  // The poller's slot, from construction until closed (or the poller is
+  // gone): it lists the connection in the loop (EventLoop::connections()).
+  std::uint32_t slot_;
   State state_ = State::open;
+  // Whole bytes for the flags written on every read batch; bits for the rest.
+  bool read_waiting_ = false;   // waiting for the reader's readiness
+  bool in_read_batch_ = false;  // inside read_now(): writes are corked
+  bool write_waiting_ = false;  // waiting for the writer's readiness
+  bool flush_posted_ = false;
+  bool read_posted_ = false;  // a read_now() is posted
+  bool slotted_ : 1 = true;   // slot_ is ours
+  bool watched_ : 1 = false;  // the socket is in the poller's epoll set
   bool secure_ : 1 = false;
   bool started_ : 1 = false;
   bool paused_ : 1 = false;
-  bool watched_ : 1 = false;
   bool peer_hung_up_ : 1 = false;  // a wake-up reported the peer's FIN or an error
-  bool read_waiting_ : 1 = false;  // waiting for the reader's readiness
   // The reader waits for writability (TLS must send before it reads on);
   // else for readability.
   bool read_waits_for_output_ : 1 = false;
-  bool read_posted_ : 1 = false;    // a read_now() is posted
-  bool in_read_batch_ : 1 = false;  // inside read_now(): writes are corked
-  bool flush_posted_ : 1 = false;
-  bool write_waiting_ : 1 = false;  // waiting for the writer's readiness
   // The writer waits for readability (TLS must receive before it sends on);
   // else for writability.
   bool write_waits_for_input_ : 1 = false;

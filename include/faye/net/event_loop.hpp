@@ -190,7 +190,6 @@ class EventLoop {
   Poller& poller();
 
  private:
-  friend class Connection;
   friend class ShutdownListener;
   friend std::size_t notify_shutdown(EventLoop& loop);
 
@@ -210,7 +209,6 @@ class EventLoop {
   std::vector<detail::WriteBuffer> spare_write_buffers_;
   std::vector<std::unique_ptr<detail::WriteQueue>> spare_write_queues_;
   ShutdownListener* shutdown_listeners_ = nullptr;  // see net/shutdown.hpp
-  Connection* connections_ = nullptr;  // linked through the connections
 };
 
 template <class Predicate>

@@ -9,6 +9,7 @@
 #include <asio/error.hpp>
 
 #include "faye/error.hpp"
+#include "net/poller.hpp"
 #include "unit/net/net_test_support.hpp"
 
 namespace faye::net {
@@ -173,6 +174,25 @@ TEST(NetConnection, TheLoopListsItsConnectionsUntilTheyClose) {
   EXPECT_TRUE(loop->connections().empty());  // ~Pair closed the client too
   loop.reset();
   survivor.reset();
+}
+
+// Listed from its making, before it ever reads or waits, and without keeping
+// the loop busy while it isn't started.
+TEST(NetConnection, TheLoopListsAConnectionFromItsMaking) {
+  EventLoop loop;
+  asio::ip::tcp::acceptor acceptor(loop.context(), {asio::ip::make_address("127.0.0.1"), 0});
+  RawPeer peer;
+  peer.connect(acceptor.local_endpoint().port());
+  asio::ip::tcp::socket accepted(loop.context());
+  acceptor.accept(accepted);
+  auto connection = Connection::adopt(loop, std::move(accepted), {});
+  EXPECT_EQ(loop.connections(), std::vector<std::shared_ptr<Connection>>{connection});
+  EXPECT_EQ(loop.poller().registered(), 0u);
+  acceptor.close();
+  EXPECT_EQ(loop.run_for(std::chrono::seconds(5)), 0u);  // no work: returns at once
+  connection->abort();
+  EXPECT_TRUE(loop.connections().empty());
+  loop.poll();
 }
 
 TEST(NetConnection, ReportsBufferedAmountAndDrain) {
@@ -395,6 +415,24 @@ TEST(NetConnection, PausedReadingDeliversNothingUntilResumed) {
   pair.server->resume_reading();
   EXPECT_TRUE(loop.run_until([&] { return !pair.server_events.received.empty(); }, kDeadline));
   EXPECT_EQ(pair.server_events.received, "queued in the kernel");
+}
+
+// A connection whose owner lets go of it while nothing waits (here: paused)
+// is destroyed, and leaves the loop's poller, which would otherwise keep
+// waiting on its behalf and keep EventLoop::run() from returning.
+TEST(NetConnection, ADroppedConnectionLeavesThePoller) {
+  EventLoop loop;
+  Pair pair(loop);
+  ASSERT_TRUE(pair.server && pair.client);
+  loop.run_for(std::chrono::milliseconds(30));  // both read, then wait
+  pair.server->pause_reading();
+  pair.client->write(std::string_view("wakes the server up, which stops waiting"));
+  loop.run_for(std::chrono::milliseconds(30));
+  EXPECT_EQ(loop.poller().registered(), 2u);  // both were waiting once
+  std::weak_ptr<Connection> server = pair.server;
+  pair.server.reset();
+  EXPECT_TRUE(server.expired());
+  EXPECT_EQ(loop.poller().registered(), 1u);
 }
 
 TEST(NetConnection, AdoptDeliversAlreadyReadBytesFirst) {
