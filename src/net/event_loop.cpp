@@ -5,7 +5,6 @@
 #include <asio/executor_work_guard.hpp>
 
 #include "faye/net/connection.hpp"
-#include "faye/net/shutdown.hpp"
 #include "poller.hpp"
 #include "timer_queue.hpp"
 
@@ -18,8 +17,6 @@ EventLoop::EventLoop(Options options)
 EventLoop::~EventLoop() {
   // Deferred calls hold connections alive: they go while the loop is whole.
   { auto pending = std::move(deferred_); }
-  // Listeners that outlive the loop must not reach back into it.
-  while (shutdown_listeners_) shutdown_listeners_->stop_listening_for_shutdown();
   // The poller goes with the loop's members, telling the connections still
   // open (on_poller_gone()), which then no longer reach into the loop.
 }
@@ -66,6 +63,10 @@ bool EventLoop::run_one_until(std::chrono::steady_clock::time_point deadline) {
   return std::chrono::steady_clock::now() < deadline;
 }
 
+namespace {
+constexpr std::size_t max_kept_deferred_calls = 1024;  // 64 KiB
+}  // namespace
+
 void EventLoop::post_drain() {
   drain_posted_ = true;
   post([this] { run_deferred(); });
@@ -92,7 +93,9 @@ void EventLoop::run_deferred() {
     throw;
   }
   batch.clear();
-  deferred_spare_ = std::move(batch);
+  // Kept for the next turn unless a burst (a server closing thousands of
+  // sockets at once) made it large: the loop doesn't hoard that.
+  if (batch.capacity() <= max_kept_deferred_calls) deferred_spare_ = std::move(batch);
 }
 
 TimerQueue& EventLoop::timers() {

@@ -48,7 +48,6 @@ void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection,
   connection_ = std::move(connection);
   connection_->set_handler(this);
   connection_->set_write_buffer_limit(max_buffered_amount);
-  listen_for_shutdown(loop());
 }
 
 void WebSocket::Core::accept(const http::Request& request, const Options& options) {
@@ -218,6 +217,8 @@ void WebSocket::Core::on_closed(std::error_code error) {
 
 // RFC 6455 7.4.1: 1001 Going Away.
 void WebSocket::Core::on_shutdown() {
+  if (said_goodbye_ || finished_) return;
+  said_goodbye_ = true;
   if (state() == ReadyState::connecting) {
     if (connection_) connection_->abort();
     finish(driver::close_code::going_away, "server shutting down", false);
@@ -276,7 +277,6 @@ void WebSocket::Core::finish(std::uint16_t code, std::string_view reason, bool w
   finished_ = true;
   state_.store(ReadyState::closed, std::memory_order_release);
   cancel_timer();
-  stop_listening_for_shutdown();
   // Flush what the driver wrote last (our close frame), then FIN. A server
   // whose closing handshake completed has the peer's word that nothing more
   // comes (RFC 6455 5.5.1) and closes the TCP connection first (7.1.1)

@@ -15,7 +15,6 @@
 #include "faye/driver/hybi.hpp"
 #include "faye/net/connection.hpp"
 #include "faye/net/event_loop.hpp"
-#include "faye/net/shutdown.hpp"
 #include "faye/net/timer.hpp"
 #include "faye/websocket.hpp"
 
@@ -24,7 +23,6 @@ namespace faye {
 class WebSocket::Core : private driver::Handler,
                               private driver::Sink,
                               private net::Connection::Handler,
-                              private net::ShutdownListener,
                               private net::BasicTimer {
  public:
   // Keeps only what the socket needs after the handshake (ping, close
@@ -94,7 +92,7 @@ class WebSocket::Core : private driver::Handler,
   void on_data(MutableBytes data) override;
   void on_drain() override;
   void on_closed(std::error_code error) override;
-  // net::ShutdownListener: a server stopping gracefully says goodbye.
+  // A server stopping gracefully: goodbye, once (see net/shutdown.hpp).
   void on_shutdown() override;
   // net::BasicTimer: the deadline of timer_purpose_ has passed.
   void on_timer() override;
@@ -146,6 +144,7 @@ class WebSocket::Core : private driver::Handler,
   bool failed_ : 1 = false;       // an error event has fired
   bool finished_ : 1 = false;     // onclose has fired
   bool speaks_hybi_ : 1 = false;  // driver_ is a driver::Hybi
+  bool said_goodbye_ : 1 = false;  // on_shutdown() has run
   std::uint16_t pings_sent_ = 0;  // automatic pings, numbered (wrapping) in their payload
 };
 

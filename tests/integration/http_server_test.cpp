@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "faye/net/connection.hpp"
-#include "faye/net/shutdown.hpp"
 #include "integration/http_client.hpp"
 
 namespace faye::http {
@@ -710,20 +709,25 @@ void request_takeover(HttpClient& client, const Server& server) {
 TEST(HttpServer, StopNotifiesHijackedConnectionsAndWaitsForThem) {
   Server server(test_options(), [](Request& request) {
     std::shared_ptr<net::Connection> connection = std::move(request.connection);
-    // What WebSocket does: register for the goodbye, then say it.
-    struct Goodbye final : net::ShutdownListener {
+    // What WebSocket does: its connection's handler says goodbye.
+    struct Goodbye final : net::Connection::Handler {
       std::shared_ptr<net::Connection> connection;
-      std::shared_ptr<Goodbye> self;  // until notified
+      std::shared_ptr<Goodbye> self;  // until closed
+      void on_data(MutableBytes) override {}
       void on_shutdown() override {
         connection->write(std::string_view("GOING AWAY"));
         connection->close();
+      }
+      void on_closed(std::error_code) override {
+        connection.reset();
         self.reset();
       }
     };
     auto goodbye = std::make_shared<Goodbye>();
     goodbye->connection = connection;
     goodbye->self = goodbye;
-    goodbye->listen_for_shutdown(connection->loop());
+    connection->set_handler(goodbye.get());
+    connection->start();
     connection->write(std::string_view("TAKEN\n"));
     return Response::hijacked();
   });

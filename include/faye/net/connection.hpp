@@ -67,6 +67,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     // asio::error::eof when the peer ended it, operation_aborted after
     // abort(), faye::Error::write_buffer_full, or a socket or TLS error.
     virtual void on_closed(std::error_code ec) = 0;
+    // The server that owns the loop is stopping gracefully
+    // (net::notify_shutdown): a long-lived connection says goodbye now.
+    virtual void on_shutdown() {}
 
    protected:
     ~Handler() = default;
@@ -161,6 +164,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   Stats stats() const noexcept;
 
  private:
+  friend std::size_t notify_shutdown(EventLoop& loop);  // calls handler_->on_shutdown()
   enum class State : std::uint8_t { open, closing, lingering, closed };
   using Chunk = detail::WriteChunk;
   using WriteQueue = detail::WriteQueue;

@@ -29,7 +29,6 @@ namespace faye::net {
 
 class Connection;
 class Poller;
-class ShutdownListener;
 class TimerQueue;
 
 namespace detail {
@@ -190,8 +189,6 @@ class EventLoop {
   Poller& poller();
 
  private:
-  friend class ShutdownListener;
-  friend std::size_t notify_shutdown(EventLoop& loop);
 
   bool run_one_until(std::chrono::steady_clock::time_point deadline);
   void post_drain();
@@ -208,7 +205,6 @@ class EventLoop {
   std::unique_ptr<Poller> poller_;
   std::vector<detail::WriteBuffer> spare_write_buffers_;
   std::vector<std::unique_ptr<detail::WriteQueue>> spare_write_queues_;
-  ShutdownListener* shutdown_listeners_ = nullptr;  // see net/shutdown.hpp
 };
 
 template <class Predicate>

@@ -42,14 +42,20 @@ struct Recorder final : Connection::Handler {
     ++closes;
     closed = ec;
   }
+  void on_shutdown() override {
+    ++shutdowns;
+    if (on_shutdown_hook) on_shutdown_hook();
+  }
 
   std::string received;
   int batches = 0;
   int drains = 0;
   int closes = 0;
+  int shutdowns = 0;
   std::optional<std::error_code> closed;
   std::function<void(MutableBytes)> on_data_hook;
   std::function<void()> on_drain_hook;
+  std::function<void()> on_shutdown_hook;
 };
 
 // A server and a client Connection joined over loopback, handlers attached

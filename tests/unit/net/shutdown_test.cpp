@@ -1,115 +1,61 @@
 #include "faye/net/shutdown.hpp"
 
-#include <functional>
-#include <memory>
-
 #include <gtest/gtest.h>
 
 #include "faye/net/event_loop.hpp"
+#include "unit/net/net_test_support.hpp"
 
 namespace faye::net {
 namespace {
 
-struct Listener final : ShutdownListener {
-  int notified = 0;
-  std::function<void()> also;
-  void on_shutdown() override {
-    ++notified;
-    if (also) also();
-  }
-};
+using namespace test;
 
-TEST(NetShutdown, NotifiesEveryListenerOnceThenForgetsThem) {
+TEST(NetShutdown, TellsTheHandlerOfEveryOpenConnectionEachTime) {
   EventLoop loop;
-  Listener a, b, c;
-  a.listen_for_shutdown(loop);
-  b.listen_for_shutdown(loop);
-  b.listen_for_shutdown(loop);  // already registered: no second entry
-  c.listen_for_shutdown(loop);
-  EXPECT_TRUE(b.listening_for_shutdown());
-  EXPECT_EQ(notify_shutdown(loop), 3u);
-  EXPECT_EQ(a.notified, 1);
-  EXPECT_EQ(b.notified, 1);
-  EXPECT_EQ(c.notified, 1);
-  EXPECT_FALSE(b.listening_for_shutdown());
-  EXPECT_EQ(notify_shutdown(loop), 0u);
+  Pair one(loop);
+  Pair two(loop);
+  EXPECT_EQ(notify_shutdown(loop), 4u);
+  for (Recorder* events : {&one.server_events, &one.client_events, &two.server_events,
+                           &two.client_events}) {
+    EXPECT_EQ(events->shutdowns, 1);
+  }
+  // Saying goodbye once is the handler's business.
+  EXPECT_EQ(notify_shutdown(loop), 4u);
+  EXPECT_EQ(one.server_events.shutdowns, 2);
 }
 
-TEST(NetShutdown, StoppedOrDestroyedListenersAreNotNotified) {
+TEST(NetShutdown, SkipsClosedConnectionsAndThoseWithoutAHandler) {
   EventLoop loop;
-  Listener a, c;
-  a.listen_for_shutdown(loop);
-  {
-    Listener b;
-    b.listen_for_shutdown(loop);
-  }
-  c.listen_for_shutdown(loop);
-  c.stop_listening_for_shutdown();
-  c.stop_listening_for_shutdown();  // not registered: nothing happens
-  EXPECT_EQ(notify_shutdown(loop), 1u);
-  EXPECT_EQ(a.notified, 1);
-  EXPECT_EQ(c.notified, 0);
-}
-
-TEST(NetShutdown, AListenerMayUnregisterOthersDuringTheNotification) {
-  EventLoop loop;
-  Listener first, second, third;
-  // Registered last, notified first.
-  third.listen_for_shutdown(loop);
-  second.listen_for_shutdown(loop);
-  first.listen_for_shutdown(loop);
-  first.also = [&] { second.stop_listening_for_shutdown(); };
+  Pair closed(loop);
+  Pair detached(loop);
+  closed.client->abort();
+  detached.client->set_handler(nullptr);
   EXPECT_EQ(notify_shutdown(loop), 2u);
-  EXPECT_EQ(first.notified, 1);
-  EXPECT_EQ(second.notified, 0);
-  EXPECT_EQ(third.notified, 1);
+  EXPECT_EQ(closed.server_events.shutdowns, 1);
+  EXPECT_EQ(closed.client_events.shutdowns, 0);
+  EXPECT_EQ(detached.server_events.shutdowns, 1);
+  EXPECT_EQ(detached.client_events.shutdowns, 0);
 }
 
-TEST(NetShutdown, AListenerDestroyedByAnotherIsNotNotified) {
+TEST(NetShutdown, AHandlerMayCloseAnotherConnectionBeforeItsTurn) {
   EventLoop loop;
-  Listener first;
-  auto second = std::make_unique<Listener>();
-  second->listen_for_shutdown(loop);
-  first.listen_for_shutdown(loop);
-  first.also = [&] { second.reset(); };
+  Pair pair(loop);
+  pair.server_events.on_shutdown_hook = [&] { pair.client->abort(); };
+  pair.client_events.on_shutdown_hook = [&] { pair.server->abort(); };
+  // Whichever goes first closes the other, which is then skipped.
   EXPECT_EQ(notify_shutdown(loop), 1u);
-  EXPECT_EQ(second, nullptr);
+  EXPECT_EQ(pair.server_events.shutdowns + pair.client_events.shutdowns, 1);
 }
 
-TEST(NetShutdown, RegisteringDuringTheNotificationWaitsForTheNextOne) {
-  EventLoop loop;
-  Listener a, late;
-  a.listen_for_shutdown(loop);
-  a.also = [&] {
-    a.listen_for_shutdown(loop);
-    late.listen_for_shutdown(loop);
-  };
-  EXPECT_EQ(notify_shutdown(loop), 1u);
-  EXPECT_EQ(a.notified, 1);
-  EXPECT_EQ(late.notified, 0);
-  a.also = nullptr;
-  EXPECT_EQ(notify_shutdown(loop), 2u);
-  EXPECT_EQ(a.notified, 2);
-  EXPECT_EQ(late.notified, 1);
-}
-
-TEST(NetShutdown, EachLoopHasItsOwnListeners) {
-  EventLoop one, two;
-  Listener a, b;
-  a.listen_for_shutdown(one);
-  b.listen_for_shutdown(two);
-  EXPECT_EQ(notify_shutdown(one), 1u);
-  EXPECT_EQ(a.notified, 1);
-  EXPECT_EQ(b.notified, 0);
-}
-
-TEST(NetShutdown, AListenerMayOutliveItsLoop) {
-  Listener survivor;
-  {
-    EventLoop loop;
-    survivor.listen_for_shutdown(loop);
-  }
-  EXPECT_FALSE(survivor.listening_for_shutdown());
+TEST(NetShutdown, EachLoopHasItsOwnConnections) {
+  EventLoop first;
+  EventLoop second;
+  Pair on_first(first);
+  Pair on_second(second);
+  EXPECT_EQ(notify_shutdown(first), 2u);
+  EXPECT_EQ(on_first.server_events.shutdowns, 1);
+  EXPECT_EQ(on_second.server_events.shutdowns, 0);
+  EXPECT_EQ(on_second.client_events.shutdowns, 0);
 }
 
 }  // namespace
