@@ -14,7 +14,7 @@ namespace {
 
 // Small frames are assembled on the stack and written in one piece.
 constexpr std::size_t kStackFrameSize = 1024;
-// Large client payloads are masked into the sink this many bytes at a time.
+// Large client payloads are masked into the output this many bytes at a time.
 constexpr std::size_t kMaskChunkSize = 16 * 1024;
 // RFC 6455 5.5: a close payload is at most 125 bytes, 2 of them the code.
 constexpr std::size_t kMaxCloseReason = 123;
@@ -51,12 +51,11 @@ std::string_view Hybi::version() const {
   }
 }
 
-Hybi::Hybi(Role role, Handler& handler, Sink& sink, std::size_t max_length)
-    : Driver(handler, sink), role_(role), max_length_(max_length) {}
+Hybi::Hybi(Role role, Handler& handler, std::size_t max_length)
+    : Driver(handler), role_(role), max_length_(max_length) {}
 
-Hybi::Hybi(const http::Request& request, Handler& handler, Sink& sink,
-           const ServerOptions& options)
-    : Hybi(Role::server, handler, sink, options.max_length) {
+Hybi::Hybi(const http::Request& request, Handler& handler, const ServerOptions& options)
+    : Hybi(Role::server, handler, options.max_length) {
   accept_request(request, options);
 }
 
@@ -655,7 +654,7 @@ bool Hybi::send_frame(std::uint8_t first_byte, Bytes payload) {
     return true;
   }
   // The caller's bytes are const: mask through a stack buffer in pieces
-  // large enough that a big message costs few sink writes, not one per KiB.
+  // large enough that a big message costs few writes, not one per KiB.
   std::uint8_t chunk[kMaskChunkSize];
   for (std::size_t offset = 0; offset < payload.size(); offset += sizeof chunk) {
     std::size_t n = std::min(sizeof chunk, payload.size() - offset);

@@ -24,8 +24,7 @@ class Hybi : public Driver {
   enum class Role : std::uint8_t { server, client };
 
   // Server role: validates the request now; start() answers it.
-  Hybi(const http::Request& request, Handler& handler, Sink& sink,
-       const ServerOptions& options = {});
+  Hybi(const http::Request& request, Handler& handler, const ServerOptions& options = {});
 
   std::string_view version() const override;
   void start() override;
@@ -58,7 +57,7 @@ class Hybi : public Driver {
 
  protected:
   // For Client: framing only, no request to validate.
-  Hybi(Role role, Handler& handler, Sink& sink, std::size_t max_length);
+  Hybi(Role role, Handler& handler, std::size_t max_length);
 
   // Bytes after the handshake: frames.
   void parse_frames(MutableBytes data);
