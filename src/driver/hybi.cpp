@@ -203,13 +203,16 @@ void Hybi::parse_frames(MutableBytes data) {
       if (stage_ != Stage::payload || pos == size) continue;
     }
 
-    std::uint64_t remaining = frame_.length - frame_received_;
-    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, size - pos));
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(frame_.length, size - pos));
     MutableBytes chunk = data.subspan(pos, n);
     pos += n;
-    if (frame_.masked) mask_in_place(chunk, frame_.mask, frame_received_);
-    bool whole_frame = frame_received_ == 0 && n == frame_.length;
-    frame_received_ += n;
+    const bool whole_frame = stage_ == Stage::payload && n == frame_.length;
+    frame_.length -= n;
+    if (frame_.masked) {
+      mask_in_place(chunk, frame_.mask);
+      std::rotate(frame_.mask.begin(), frame_.mask.begin() + (n & 3), frame_.mask.end());
+    }
+    stage_ = Stage::rest_of_payload;
     if (!on_payload(chunk, whole_frame)) break;
   }
   release_partial();
@@ -302,7 +305,6 @@ bool Hybi::begin_frame() {
     message_rsv_ = 0;
     if (!frame_.fin) message_type_ = frame_type_;
     stage_ = Stage::payload;
-    frame_received_ = 0;
     return frame_.length != 0 || on_payload({}, true);
   }
   auto protocol_error = [this](std::string_view message) {
@@ -365,13 +367,12 @@ bool Hybi::begin_frame() {
     }
   }
   stage_ = Stage::payload;
-  frame_received_ = 0;
   if (frame_.length == 0) return on_payload({}, true);
   return true;
 }
 
 bool Hybi::on_payload(MutableBytes chunk, bool whole_frame) {
-  bool frame_done = frame_received_ == frame_.length;
+  const bool frame_done = frame_.length == 0;
   if (is_control(frame_.opcode)) {
     if (!whole_frame) partial().control.append(as_text(chunk));
     if (!frame_done) return true;

@@ -73,7 +73,9 @@ class Hybi : public Driver {
   std::uint8_t allowed_rsv_ = 0;  // RSV bits owned by negotiated extensions
 
  private:
-  enum class Stage : std::uint8_t { header, payload };
+  // Of the frame parser: at a header, at a payload none of which has been
+  // received, or inside a payload.
+  enum class Stage : std::uint8_t { header, payload, rest_of_payload };
 
   void accept_request(const http::Request& request, const ServerOptions& options);
   // The common case of parse_frames: whole messages in one frame each.
@@ -147,9 +149,11 @@ class Hybi : public Driver {
   // Frees partial_ when nothing in it is still needed.
   void release_partial() noexcept;
 
-  // Frame parser state (and stage_, above).
+  // Frame parser state (and stage_, above): the current frame's header,
+  // where, once the payload has begun, `length` counts the bytes still to
+  // come and `mask` is turned to line up with the next of them (no count of
+  // the bytes received: 8 bytes less per connection).
   FrameHeader frame_;
-  std::uint64_t frame_received_ = 0;
 
   std::unique_ptr<Partial> partial_;
 };
