@@ -1,5 +1,5 @@
 // What the driver benchmarks share: the message sizes, payload generators,
-// a handler and sinks that cost next to nothing, and drivers already open.
+// a handler that costs next to nothing, and drivers already open.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -86,11 +86,17 @@ inline std::vector<std::uint8_t> masked_frame(Opcode opcode,
   return out;
 }
 
-// Counts messages and their bytes; touches nothing else.
+// Counts messages and their bytes; touches nothing else. What the driver
+// writes is appended to `written`, which the caller clears between frames so
+// that its capacity is reused: what a transport's write queue does in steady
+// state. (The parse benchmarks write nothing after the handshake.)
 struct CountingHandler : driver::Handler {
   std::int64_t messages = 0;
   std::int64_t bytes = 0;
   bool failed = false;
+  std::vector<std::uint8_t> written;
+
+  void write(Bytes data) override { written.insert(written.end(), data.begin(), data.end()); }
 
   void on_message(const driver::Message& message) override {
     ++messages;
@@ -99,18 +105,6 @@ struct CountingHandler : driver::Handler {
   }
   void on_error(std::error_code, std::string_view) override { failed = true; }
   void on_close(std::uint16_t, std::string_view) override { failed = true; }
-};
-
-// Drops what the driver writes (the parse benchmarks send nothing back).
-struct DiscardSink : driver::Sink {
-  void write(Bytes bytes) override { benchmark::DoNotOptimize(bytes.data()); }
-};
-
-// Appends into a buffer the caller clears between frames, so its capacity is
-// reused: what a transport's write queue does in steady state.
-struct BufferSink : driver::Sink {
-  std::vector<std::uint8_t> buffer;
-  void write(Bytes bytes) override { buffer.insert(buffer.end(), bytes.begin(), bytes.end()); }
 };
 
 inline http::Request upgrade_request() {
@@ -125,27 +119,20 @@ inline http::Request upgrade_request() {
   return request;
 }
 
-// A server-role driver past its handshake, writing into `sink`.
-inline std::unique_ptr<driver::Hybi> open_server(driver::Handler& handler, BufferSink& sink) {
-  auto server = std::make_unique<driver::Hybi>(upgrade_request(), handler, sink);
+// A server-role driver past its handshake, writing to `handler`.
+inline std::unique_ptr<driver::Hybi> open_server(CountingHandler& handler) {
+  auto server = std::make_unique<driver::Hybi>(upgrade_request(), handler);
   server->start();
-  sink.buffer.clear();
+  handler.written.clear();
   return server;
 }
 
-inline std::unique_ptr<driver::Hybi> open_server(driver::Handler& handler, DiscardSink& sink) {
-  auto server = std::make_unique<driver::Hybi>(upgrade_request(), handler, sink);
-  server->start();
-  return server;
-}
-
-// A client-role driver past its handshake, writing into `sink`.
-inline std::unique_ptr<driver::Client> open_client(driver::Handler& handler, BufferSink& sink) {
-  auto client =
-      std::make_unique<driver::Client>(http::Url::parse("ws://bench.example/"), handler, sink);
+// A client-role driver past its handshake, writing to `handler`.
+inline std::unique_ptr<driver::Client> open_client(CountingHandler& handler) {
+  auto client = std::make_unique<driver::Client>(http::Url::parse("ws://bench.example/"), handler);
   client->start();
-  std::string request(sink.buffer.begin(), sink.buffer.end());
-  sink.buffer.clear();
+  std::string request(handler.written.begin(), handler.written.end());
+  handler.written.clear();
   constexpr std::string_view kKeyField = "Sec-WebSocket-Key: ";
   std::size_t start = request.find(kKeyField) + kKeyField.size();
   std::string key = request.substr(start, request.find("\r\n", start) - start);

@@ -1,4 +1,4 @@
-// Sending: text() and binary() serialized into a Sink that appends to a
+// Sending: text() and binary() serialized into a handler that appends to a
 // buffer cleared after each frame (its capacity is reused, as a transport's
 // write queue would be). The server writes the payload as it is; the client
 // masks it with a fresh key per frame (RFC 6455 5.3), through the driver's
@@ -18,20 +18,19 @@ void BM_serialize(benchmark::State& state, Role role, Kind kind) {
   const std::string text = ascii_text(size);
   const std::vector<std::uint8_t> binary = binary_payload(size);
   CountingHandler handler;
-  BufferSink sink;
   std::unique_ptr<driver::Hybi> peer;
   if (role == Role::server) {
-    peer = open_server(handler, sink);
+    peer = open_server(handler);
   } else {
-    peer = open_client(handler, sink);
+    peer = open_client(handler);
   }
   bool sent = true;
   std::size_t written = 0;
   for (auto _ : state) {
-    sink.buffer.clear();
+    handler.written.clear();
     sent &= kind == Kind::text ? peer->text(text) : peer->binary(binary);
-    written = sink.buffer.size();
-    benchmark::DoNotOptimize(sink.buffer.data());
+    written = handler.written.size();
+    benchmark::DoNotOptimize(handler.written.data());
     benchmark::ClobberMemory();
   }
   if (!sent || written <= size || written > size + driver::kMaxHeaderSize) {

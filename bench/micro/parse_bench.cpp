@@ -78,8 +78,7 @@ void BM_parse(benchmark::State& state, Payload kind) {
   }
   std::vector<std::uint8_t> wire = masked_frame(c.opcode, c.payload, c.key);
   CountingHandler handler;
-  DiscardSink sink;
-  auto server = open_server(handler, sink);
+  auto server = open_server(handler);
   for (auto _ : state) {
     server->parse(MutableBytes(wire));
     benchmark::ClobberMemory();
@@ -93,8 +92,7 @@ void BM_parse_refill(benchmark::State& state, Payload kind) {
   const std::vector<std::uint8_t> pristine = masked_frame(c.opcode, c.payload, c.key);
   std::vector<std::uint8_t> input(pristine.size());
   CountingHandler handler;
-  DiscardSink sink;
-  auto server = open_server(handler, sink);
+  auto server = open_server(handler);
   for (auto _ : state) {
     std::memcpy(input.data(), pristine.data(), pristine.size());
     server->parse(MutableBytes(input));

@@ -4,8 +4,8 @@
 
 namespace faye::driver {
 
-Client::Client(const http::Url& url, Handler& handler, Sink& sink, ClientOptions options)
-    : Hybi(Role::client, handler, sink, options.max_length),
+Client::Client(const http::Url& url, Handler& handler, ClientOptions options)
+    : Hybi(Role::client, handler, options.max_length),
       url_(url),
       options_(std::move(options)),
       key_(generate_key()),

@@ -25,15 +25,14 @@ const std::uint8_t* find_frame_end(const std::uint8_t* begin, std::size_t size) 
 
 }  // namespace
 
-Draft75::Draft75(const http::Request& request, Handler& handler, Sink& sink,
-                 const ServerOptions& options)
-    : Draft75(request, handler, sink, options,
+Draft75::Draft75(const http::Request& request, Handler& handler, const ServerOptions& options)
+    : Draft75(request, handler, options,
               Dialect{.status_line = "HTTP/1.1 101 Web Socket Protocol Handshake",
                       .header_prefix = ""}) {}
 
-Draft75::Draft75(const http::Request& request, Handler& handler, Sink& sink,
-                 const ServerOptions& options, const Dialect& dialect)
-    : Driver(handler, sink), max_length_(options.max_length) {
+Draft75::Draft75(const http::Request& request, Handler& handler, const ServerOptions& options,
+                 const Dialect& dialect)
+    : Driver(handler), max_length_(options.max_length) {
   const std::string prefix(dialect.header_prefix);
   if (auto offered = request.headers.get_all(prefix + "WebSocket-Protocol")) {
     if (auto chosen = select_protocol(*offered, options.protocols)) set_protocol(std::move(*chosen));
@@ -182,7 +181,7 @@ bool Draft75::text(std::string_view message) {
   if (message.find(static_cast<char>(frame_end)) != std::string_view::npos) return false;
   static constexpr std::uint8_t start_byte[] = {text_frame_type};
   static constexpr std::uint8_t end_byte[] = {frame_end};
-  // Three writes rather than a copy: the sink buffers them into one send.
+  // Three writes rather than a copy: the handler buffers them into one send.
   write(Bytes(start_byte));
   if (!message.empty()) write(message);
   write(Bytes(end_byte));

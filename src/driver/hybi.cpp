@@ -14,7 +14,7 @@ namespace {
 
 // Small frames are assembled on the stack and written in one piece.
 constexpr std::size_t kStackFrameSize = 1024;
-// Large client payloads are masked into the sink this many bytes at a time.
+// Large client payloads are masked into the output this many bytes at a time.
 constexpr std::size_t kMaskChunkSize = 16 * 1024;
 // RFC 6455 5.5: a close payload is at most 125 bytes, 2 of them the code.
 constexpr std::size_t kMaxCloseReason = 123;
@@ -51,12 +51,11 @@ std::string_view Hybi::version() const {
   }
 }
 
-Hybi::Hybi(Role role, Handler& handler, Sink& sink, std::size_t max_length)
-    : Driver(handler, sink), role_(role), max_length_(max_length) {}
+Hybi::Hybi(Role role, Handler& handler, std::size_t max_length)
+    : Driver(handler), role_(role), max_length_(max_length) {}
 
-Hybi::Hybi(const http::Request& request, Handler& handler, Sink& sink,
-           const ServerOptions& options)
-    : Hybi(Role::server, handler, sink, options.max_length) {
+Hybi::Hybi(const http::Request& request, Handler& handler, const ServerOptions& options)
+    : Hybi(Role::server, handler, options.max_length) {
   accept_request(request, options);
 }
 
@@ -204,13 +203,16 @@ void Hybi::parse_frames(MutableBytes data) {
       if (stage_ != Stage::payload || pos == size) continue;
     }
 
-    std::uint64_t remaining = frame_.length - frame_received_;
-    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, size - pos));
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(frame_.length, size - pos));
     MutableBytes chunk = data.subspan(pos, n);
     pos += n;
-    if (frame_.masked) mask_in_place(chunk, frame_.mask, frame_received_);
-    bool whole_frame = frame_received_ == 0 && n == frame_.length;
-    frame_received_ += n;
+    const bool whole_frame = stage_ == Stage::payload && n == frame_.length;
+    frame_.length -= n;
+    if (frame_.masked) {
+      mask_in_place(chunk, frame_.mask);
+      std::rotate(frame_.mask.begin(), frame_.mask.begin() + (n & 3), frame_.mask.end());
+    }
+    stage_ = Stage::rest_of_payload;
     if (!on_payload(chunk, whole_frame)) break;
   }
   release_partial();
@@ -303,7 +305,6 @@ bool Hybi::begin_frame() {
     message_rsv_ = 0;
     if (!frame_.fin) message_type_ = frame_type_;
     stage_ = Stage::payload;
-    frame_received_ = 0;
     return frame_.length != 0 || on_payload({}, true);
   }
   auto protocol_error = [this](std::string_view message) {
@@ -366,13 +367,12 @@ bool Hybi::begin_frame() {
     }
   }
   stage_ = Stage::payload;
-  frame_received_ = 0;
   if (frame_.length == 0) return on_payload({}, true);
   return true;
 }
 
 bool Hybi::on_payload(MutableBytes chunk, bool whole_frame) {
-  bool frame_done = frame_received_ == frame_.length;
+  const bool frame_done = frame_.length == 0;
   if (is_control(frame_.opcode)) {
     if (!whole_frame) partial().control.append(as_text(chunk));
     if (!frame_done) return true;
@@ -655,7 +655,7 @@ bool Hybi::send_frame(std::uint8_t first_byte, Bytes payload) {
     return true;
   }
   // The caller's bytes are const: mask through a stack buffer in pieces
-  // large enough that a big message costs few sink writes, not one per KiB.
+  // large enough that a big message costs few writes, not one per KiB.
   std::uint8_t chunk[kMaskChunkSize];
   for (std::size_t offset = 0; offset < payload.size(); offset += sizeof chunk) {
     std::size_t n = std::min(sizeof chunk, payload.size() - offset);

@@ -9,17 +9,17 @@ namespace faye::driver {
 
 // As websocket-driver's Driver.rack: the request's headers alone say which
 // protocol it speaks.
-std::unique_ptr<Driver> accept(const http::Request& request, Handler& handler, Sink& sink,
+std::unique_ptr<Driver> accept(const http::Request& request, Handler& handler,
                                const ServerOptions& options) {
   switch (detect_protocol(request)) {
     case Protocol::draft75:
-      return std::make_unique<Draft75>(request, handler, sink, options);
+      return std::make_unique<Draft75>(request, handler, options);
     case Protocol::draft76:
-      return std::make_unique<Draft76>(request, handler, sink, options);
+      return std::make_unique<Draft76>(request, handler, options);
     case Protocol::hybi:
       break;
   }
-  return std::make_unique<Hybi>(request, handler, sink, options);
+  return std::make_unique<Hybi>(request, handler, options);
 }
 
 }  // namespace faye::driver

@@ -55,7 +55,7 @@ void WebSocket::Core::accept(const http::Request& request, const Options& option
                                        .headers = options.headers,
                                        .max_length = options.max_length,
                                        .extensions = options.extensions};
-  driver_ = driver::accept(request, *this, *this, server_options);
+  driver_ = driver::accept(request, *this, server_options);
   speaks_hybi_ = dynamic_cast<driver::Hybi*>(driver_.get()) != nullptr;
 }
 
@@ -80,8 +80,7 @@ void WebSocket::Core::start_client(const http::Url& url, driver::ClientOptions o
                                    std::chrono::milliseconds handshake_timeout) {
   end_connecting(/*cancel=*/false);
   driver::Handler& handler = *this;
-  driver::Sink& sink = *this;
-  auto client = std::make_unique<driver::Client>(url, handler, sink, std::move(options));
+  auto client = std::make_unique<driver::Client>(url, handler, std::move(options));
   speaks_hybi_ = true;
   driver_ = std::move(client);
   start_timer_for(TimerPurpose::handshake, handshake_timeout);

@@ -21,7 +21,6 @@
 namespace faye {
 
 class WebSocket::Core : private driver::Handler,
-                              private driver::Sink,
                               private net::Connection::Handler,
                               private net::BasicTimer {
  public:
@@ -82,12 +81,11 @@ class WebSocket::Core : private driver::Handler,
 
  private:
   // driver::Handler
+  void write(Bytes bytes) override;
   void on_open() override;
   void on_message(const driver::Message& message) override;
   void on_close(std::uint16_t code, std::string_view reason) override;
   void on_error(std::error_code error, std::string_view message) override;
-  // driver::Sink
-  void write(Bytes bytes) override;
   // net::Connection::Handler
   void on_data(MutableBytes data) override;
   void on_drain() override;

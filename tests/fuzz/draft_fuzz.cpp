@@ -32,6 +32,9 @@ class CheckingHandler : public Handler {
  public:
   Driver* driver = nullptr;
   std::string events;
+  std::string written;
+
+  void write(Bytes data) override { written.append(as_text(data)); }
 
   void on_open() override {
     check(!opened_ && !closed_);
@@ -65,12 +68,6 @@ class CheckingHandler : public Handler {
   bool error_pending_ = false;
 };
 
-class StringSink : public Sink {
- public:
-  std::string bytes;
-  void write(Bytes data) override { bytes.append(as_text(data)); }
-};
-
 http::Request make_request(bool draft76) {
   http::Request request;
   request.method = "GET";
@@ -96,15 +93,14 @@ struct Run {
 Run run(bool draft76, std::size_t max_length, const std::uint8_t* data, std::size_t size,
         std::uint32_t seed) {
   CheckingHandler handler;
-  StringSink sink;
   ServerOptions options;
   options.max_length = max_length;
   const http::Request request = make_request(draft76);
   std::unique_ptr<Driver> driver;
   if (draft76) {
-    driver = std::make_unique<Draft76>(request, handler, sink, options);
+    driver = std::make_unique<Draft76>(request, handler, options);
   } else {
-    driver = std::make_unique<Draft75>(request, handler, sink, options);
+    driver = std::make_unique<Draft75>(request, handler, options);
   }
   handler.driver = driver.get();
   driver->start();
@@ -126,7 +122,7 @@ Run run(bool draft76, std::size_t max_length, const std::uint8_t* data, std::siz
     offset += piece;
   }
   handler.finish();
-  return {std::move(handler.events), std::move(sink.bytes)};
+  return {std::move(handler.events), std::move(handler.written)};
 }
 
 }  // namespace

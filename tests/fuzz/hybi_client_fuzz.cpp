@@ -8,11 +8,12 @@
 #include "faye/driver/client.hpp"
 #include "faye/driver/handshake.hpp"
 #include "faye/http/parser.hpp"
-#include "fuzz_sink.hpp"
+#include "fuzz_handler.hpp"
 
 namespace {
 
-struct CapturingSink : faye::driver::Sink {
+// Keeps the first write: the handshake request, to answer.
+struct CapturingHandler : faye::fuzz::Handler {
   std::string first_write;
   void write(faye::Bytes bytes) override {
     if (first_write.empty()) first_write.assign(faye::as_text(bytes));
@@ -28,16 +29,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   size -= 2;
 
   static const faye::http::Url url = faye::http::Url::parse("ws://example.com/chat");
-  faye::fuzz::Handler handler;
-  CapturingSink sink;
-  faye::driver::Client client(url, handler, sink,
-                              {.protocols = {"chat"}, .max_length = 1 << 16});
+  CapturingHandler handler;
+  faye::driver::Client client(url, handler, {.protocols = {"chat"}, .max_length = 1 << 16});
   client.start();
 
   std::string input;
   if (seed & 1) {
     faye::http::RequestParser request;
-    request.parse(sink.first_write);
+    request.parse(handler.first_write);
     std::string key(request.request().headers.get("Sec-WebSocket-Key").value_or(""));
     input = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             "Sec-WebSocket-Accept: " + faye::driver::accept_key(key) + "\r\n\r\n";

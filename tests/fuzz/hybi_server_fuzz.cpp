@@ -5,7 +5,7 @@
 
 #include "faye/driver/server.hpp"
 #include "faye/http/parser.hpp"
-#include "fuzz_sink.hpp"
+#include "fuzz_handler.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
@@ -18,9 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!parser.complete()) return 0;
 
   faye::fuzz::Handler handler;
-  faye::fuzz::Sink sink;
   faye::driver::ServerOptions options{.protocols = {"chat", "echo"}, .max_length = 1 << 16};
-  auto driver = faye::driver::accept(parser.request(), handler, sink, options);
+  auto driver = faye::driver::accept(parser.request(), handler, options);
   driver->start();
   faye::fuzz::feed_in_pieces(data + used, size - used, seed, [&](const std::string& chunk) {
     driver->parse(chunk);

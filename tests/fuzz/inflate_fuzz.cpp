@@ -9,7 +9,7 @@
 
 #include "faye/driver/hybi.hpp"
 #include "faye/driver/permessage_deflate.hpp"
-#include "fuzz_sink.hpp"
+#include "fuzz_handler.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace faye::driver;
@@ -39,9 +39,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                      {"Sec-WebSocket-Extensions", offer}};
 
   faye::fuzz::Handler handler;
-  faye::fuzz::Sink sink;
-  Hybi server(request, handler, sink,
-              {.max_length = 1 << 16, .extensions = {std::make_shared<PermessageDeflate>(options)}});
+  Hybi server(
+      request, handler,
+      {.max_length = 1 << 16, .extensions = {std::make_shared<PermessageDeflate>(options)}});
   server.start();
   if (server.extensions().empty()) __builtin_trap();
   faye::fuzz::feed_in_pieces(data, size, seed, [&](const std::string& chunk) {

@@ -267,7 +267,7 @@ std::optional<HttpResponse> http_request(std::uint16_t port, std::string_view me
 }
 
 // An RFC 6455 client: the library's client driver over a Connection.
-class WebSocketClient : faye::driver::Handler, faye::driver::Sink {
+class WebSocketClient : faye::driver::Handler {
  public:
   struct Message {
     bool text;
@@ -283,7 +283,7 @@ class WebSocketClient : faye::driver::Handler, faye::driver::Sink {
       : connection_(port, tls),
         driver_(faye::http::Url::parse((tls ? "wss://localhost:" : "ws://127.0.0.1:") +
                                        std::to_string(port) + "/"),
-                *this, *this, std::move(options)) {
+                *this, std::move(options)) {
     driver_.start();
   }
 

@@ -30,7 +30,7 @@ struct ClientOptions {
 class Client : public Hybi {
  public:
   // `url` is a ws:// or wss:// URL; the transport is the caller's business.
-  Client(const http::Url& url, Handler& handler, Sink& sink, ClientOptions options = {});
+  Client(const http::Url& url, Handler& handler, ClientOptions options = {});
 
   void start() override;
   void parse(MutableBytes data) override;

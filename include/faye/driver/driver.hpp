@@ -1,6 +1,6 @@
 // The sans-I/O protocol driver, as in Faye's websocket-driver: bytes from the
-// peer go in through parse(), events come out through a Handler, and bytes for
-// the peer go out through a Sink. No sockets, threads or clocks.
+// peer go in through parse(); events, and bytes for the peer, come out
+// through a Handler. No sockets, threads or clocks.
 //
 // One class per protocol version implements this interface: Draft75, Draft76
 // (hixie), Hybi (hybi-07 ... RFC 6455) and Client (RFC 6455, client role).
@@ -34,11 +34,17 @@ struct Message {
   std::string_view text() const { return as_text(data); }
 };
 
-// What the driver reports. Called synchronously from parse(), start() and the
-// sending methods; a handler may call back into the driver.
+// What the driver talks to: it reports events and writes bytes for the peer.
+// Called synchronously from parse(), start() and the sending methods; a
+// handler may call back into the driver. One interface for both, rather
+// than a handler and a separate sink: a driver then holds one reference, and
+// a socket implementing both (WebSocket::Core) one vtable pointer, 8 bytes
+// each per connection.
 class Handler {
  public:
   virtual ~Handler() = default;
+  // Bytes for the peer, in order.
+  virtual void write(Bytes bytes) = 0;
   virtual void on_open() {}
   virtual void on_message(const Message& message) = 0;
   virtual void on_ping(Bytes /*payload*/) {}
@@ -48,13 +54,6 @@ class Handler {
   virtual void on_close(std::uint16_t /*code*/, std::string_view /*reason*/) {}
   // A protocol or handshake failure. Always followed by on_close.
   virtual void on_error(std::error_code /*error*/, std::string_view /*message*/) {}
-};
-
-// Where the driver writes bytes for the peer, in order.
-class Sink {
- public:
-  virtual ~Sink() = default;
-  virtual void write(Bytes bytes) = 0;
 };
 
 // Close codes (RFC 6455 7.4.1).
@@ -84,7 +83,7 @@ inline constexpr std::size_t default_max_length = (std::size_t{1} << 26) - 1;
 
 class Driver {
  public:
-  explicit Driver(Handler& handler, Sink& sink) : handler_(handler), sink_(sink) {}
+  explicit Driver(Handler& handler) : handler_(handler) {}
   virtual ~Driver() = default;
   Driver(const Driver&) = delete;
   Driver& operator=(const Driver&) = delete;
@@ -130,15 +129,14 @@ class Driver {
 
  protected:
   Handler& handler_;
-  Sink& sink_;
   ReadyState state_ = ReadyState::connecting;
 
   // Set during the handshake, before open.
   void set_protocol(std::string protocol);
   void set_extensions(std::string extensions);
 
-  void write(Bytes bytes) { sink_.write(bytes); }
-  void write(std::string_view bytes) { sink_.write(as_bytes(bytes)); }
+  void write(Bytes bytes) { handler_.write(bytes); }
+  void write(std::string_view bytes) { handler_.write(as_bytes(bytes)); }
   void open();
   // Emits the error, then closes with `code` (state closed, on_close fired).
   // Subclasses decide what goes on the wire first.

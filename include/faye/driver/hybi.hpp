@@ -24,8 +24,7 @@ class Hybi : public Driver {
   enum class Role : std::uint8_t { server, client };
 
   // Server role: validates the request now; start() answers it.
-  Hybi(const http::Request& request, Handler& handler, Sink& sink,
-       const ServerOptions& options = {});
+  Hybi(const http::Request& request, Handler& handler, const ServerOptions& options = {});
 
   std::string_view version() const override;
   void start() override;
@@ -58,7 +57,7 @@ class Hybi : public Driver {
 
  protected:
   // For Client: framing only, no request to validate.
-  Hybi(Role role, Handler& handler, Sink& sink, std::size_t max_length);
+  Hybi(Role role, Handler& handler, std::size_t max_length);
 
   // Bytes after the handshake: frames.
   void parse_frames(MutableBytes data);
@@ -74,7 +73,9 @@ class Hybi : public Driver {
   std::uint8_t allowed_rsv_ = 0;  // RSV bits owned by negotiated extensions
 
  private:
-  enum class Stage : std::uint8_t { header, payload };
+  // Of the frame parser: at a header, at a payload none of which has been
+  // received, or inside a payload.
+  enum class Stage : std::uint8_t { header, payload, rest_of_payload };
 
   void accept_request(const http::Request& request, const ServerOptions& options);
   // The common case of parse_frames: whole messages in one frame each.
@@ -148,9 +149,11 @@ class Hybi : public Driver {
   // Frees partial_ when nothing in it is still needed.
   void release_partial() noexcept;
 
-  // Frame parser state (and stage_, above).
+  // Frame parser state (and stage_, above): the current frame's header,
+  // where, once the payload has begun, `length` counts the bytes still to
+  // come and `mask` is turned to line up with the next of them (no count of
+  // the bytes received: 8 bytes less per connection).
   FrameHeader frame_;
-  std::uint64_t frame_received_ = 0;
 
   std::unique_ptr<Partial> partial_;
 };

@@ -29,7 +29,7 @@ struct ServerOptions {
 // hybi-07..13). An invalid request still gets a driver: its start() writes
 // the HTTP rejection (400, or 426 for an unknown version), reports the error
 // and closes.
-std::unique_ptr<Driver> accept(const http::Request& request, Handler& handler, Sink& sink,
+std::unique_ptr<Driver> accept(const http::Request& request, Handler& handler,
                                const ServerOptions& options = {});
 
 }  // namespace faye::driver

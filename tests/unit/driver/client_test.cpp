@@ -15,16 +15,15 @@ using test::frame;
 class ClientTest : public ::testing::Test {
  protected:
   test::Recorder handler;
-  test::StringSink sink;
   std::unique_ptr<Client> client;
   http::Request sent;  // the handshake request as the server would parse it
 
   void connect(std::string url = "ws://example.com:8080/chat?room=1", ClientOptions options = {}) {
     handler = {};
-    client = std::make_unique<Client>(http::Url::parse(url), handler, sink, std::move(options));
+    client = std::make_unique<Client>(http::Url::parse(url), handler, std::move(options));
     client->start();
     http::RequestParser parser;
-    std::string request = sink.take();
+    std::string request = handler.take_written();
     ASSERT_EQ(parser.parse(request), request.size());
     ASSERT_TRUE(parser.complete());
     sent = parser.request();
@@ -104,12 +103,11 @@ TEST_F(ClientTest, MasksEveryFrameWithAFreshKey) {
   std::string payload(3000, 'z');
   ASSERT_TRUE(client->text(payload));
   ASSERT_TRUE(client->text(payload));
-  std::string wire = sink.take();
+  std::string wire = handler.take_written();
   // Read both frames back as a server would.
   test::Recorder server_events;
-  test::StringSink server_out;
   http::Request request = test::hybi_request();
-  Hybi server(request, server_events, server_out);
+  Hybi server(request, server_events);
   server.start();
   server.parse(wire);
   ASSERT_EQ(server_events.messages.size(), 2u);
@@ -125,15 +123,14 @@ TEST_F(ClientTest, MasksSmallFramesOfEveryLengthToo) {
   connect();
   client->parse(response());
   test::Recorder server_events;
-  test::StringSink server_out;
   http::Request request = test::hybi_request();
-  Hybi server(request, server_events, server_out);
+  Hybi server(request, server_events);
   server.start();
   std::string previous_key;
   for (std::size_t size : {0u, 1u, 5u, 64u, 125u, 126u}) {
     const std::string payload(size, static_cast<char>('a' + size % 26));
     ASSERT_TRUE(client->text(payload));
-    const std::string wire = sink.take();
+    const std::string wire = handler.take_written();
     const std::size_t header = size < 126 ? 2 : 4;
     ASSERT_EQ(wire.size(), header + 4 + size) << size;
     EXPECT_EQ(static_cast<std::uint8_t>(wire[1]) & 0x80, 0x80) << size;
@@ -150,7 +147,7 @@ TEST_F(ClientTest, MasksSmallFramesOfEveryLengthToo) {
 TEST_F(ClientTest, ClosesWith1002OnMaskedServerFrames) {
   connect();
   client->parse(response());
-  sink.take();
+  handler.take_written();
   client->parse(frame(0x81, "masked"));
   EXPECT_EQ(handler.error, Error::protocol_error);
   EXPECT_EQ(handler.close_code, 1002);

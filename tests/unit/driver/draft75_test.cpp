@@ -14,7 +14,6 @@ namespace {
 
 using testing::bytes;
 using testing::RecordingHandler;
-using testing::StringSink;
 
 http::Request hixie_request() {
   http::Request request;
@@ -65,19 +64,18 @@ class DraftProtocol : public ::testing::Test {
   using DriverType = typename Traits::Type;
 
   RecordingHandler handler;
-  StringSink sink;
   ServerOptions options;
   http::Request request = Traits::request();
   std::unique_ptr<DriverType> driver;
 
-  void create() { driver = std::make_unique<DriverType>(request, handler, sink, options); }
+  void create() { driver = std::make_unique<DriverType>(request, handler, options); }
 
   // Completes the handshake, then forgets its bytes and events.
   void open() {
     create();
     Traits::handshake(*driver);
     ASSERT_EQ(driver->ready_state(), ReadyState::open);
-    sink.take();
+    handler.take_written();
     handler.events.clear();
   }
 
@@ -89,7 +87,7 @@ class DraftProtocol : public ::testing::Test {
   std::string head() {
     create();
     driver->start();
-    return sink.bytes;
+    return handler.written;
   }
 };
 
@@ -184,7 +182,7 @@ TYPED_TEST(DraftProtocol, FailsWhenALengthOverflows64Bits) {
   EXPECT_EQ(this->handler.error, Error::protocol_error);
   EXPECT_EQ(events[1].substr(0, 11), "close:1002:");
   EXPECT_EQ(this->driver->ready_state(), ReadyState::closed);
-  EXPECT_EQ(this->sink.bytes, TypeParam::closing_frame());
+  EXPECT_EQ(this->handler.written, TypeParam::closing_frame());
 }
 
 TYPED_TEST(DraftProtocol, GivesTheSameEventsWhateverTheSplit) {
@@ -221,7 +219,7 @@ TYPED_TEST(DraftProtocol, FailsOnInvalidUtf8) {
                             "close:1007:invalid UTF-8 in text message"}));
   EXPECT_EQ(this->handler.error, Error::invalid_utf8);
   EXPECT_EQ(this->driver->ready_state(), ReadyState::closed);
-  EXPECT_EQ(this->sink.bytes, TypeParam::closing_frame());
+  EXPECT_EQ(this->handler.written, TypeParam::closing_frame());
 }
 
 TYPED_TEST(DraftProtocol, FailsOnInvalidUtf8AsSoonAsItArrives) {
@@ -257,7 +255,7 @@ TYPED_TEST(DraftProtocol, FailsAsSoonAsAMessageExceedsMaxLength) {
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(this->handler.error, Error::message_too_big);
   EXPECT_EQ(events[1].substr(0, 11), "close:1009:");
-  EXPECT_EQ(this->sink.bytes, TypeParam::closing_frame());
+  EXPECT_EQ(this->handler.written, TypeParam::closing_frame());
 }
 
 TYPED_TEST(DraftProtocol, ReportsTheEarliestFaultWhateverTheSplit) {
@@ -282,11 +280,11 @@ TYPED_TEST(DraftProtocol, MaxLengthDoesNotLimitSkippedFrames) {
 TYPED_TEST(DraftProtocol, TextWritesAFrame) {
   this->open();
   EXPECT_TRUE(this->driver->text("Hello"));
-  EXPECT_EQ(this->sink.take(), bytes({0x00, 'H', 'e', 'l', 'l', 'o', 0xFF}));
+  EXPECT_EQ(this->handler.take_written(), bytes({0x00, 'H', 'e', 'l', 'l', 'o', 0xFF}));
   EXPECT_TRUE(this->driver->text("Apple = \xEF\xA3\xBF"));
-  EXPECT_EQ(this->sink.take(), bytes({0x00}) + "Apple = \xEF\xA3\xBF" + bytes({0xFF}));
+  EXPECT_EQ(this->handler.take_written(), bytes({0x00}) + "Apple = \xEF\xA3\xBF" + bytes({0xFF}));
   EXPECT_TRUE(this->driver->text(""));
-  EXPECT_EQ(this->sink.take(), bytes({0x00, 0xFF}));
+  EXPECT_EQ(this->handler.take_written(), bytes({0x00, 0xFF}));
 }
 
 TYPED_TEST(DraftProtocol, TextRefusesAByteThatWouldEndTheFrame) {
@@ -294,14 +292,14 @@ TYPED_TEST(DraftProtocol, TextRefusesAByteThatWouldEndTheFrame) {
   EXPECT_FALSE(
       this->driver->text("a\xFF"
                          "b"));
-  EXPECT_EQ(this->sink.bytes, "");
+  EXPECT_EQ(this->handler.written, "");
 }
 
 TYPED_TEST(DraftProtocol, RefusesBinaryWithoutWriting) {
   this->open();
   const std::uint8_t data[] = {1, 2, 3};
   EXPECT_FALSE(this->driver->binary(data));
-  EXPECT_EQ(this->sink.writes, 0u);
+  EXPECT_EQ(this->handler.writes, 0u);
   EXPECT_EQ(this->driver->ready_state(), ReadyState::open);
 }
 
@@ -309,7 +307,7 @@ TYPED_TEST(DraftProtocol, RefusesPingAndPongWithoutWriting) {
   this->open();
   EXPECT_FALSE(this->driver->ping());
   EXPECT_FALSE(this->driver->pong());
-  EXPECT_EQ(this->sink.writes, 0u);
+  EXPECT_EQ(this->handler.writes, 0u);
 }
 
 TYPED_TEST(DraftProtocol, CloseClosesAtOnce) {
@@ -317,21 +315,21 @@ TYPED_TEST(DraftProtocol, CloseClosesAtOnce) {
   EXPECT_TRUE(this->driver->close(4000, "ignored: the drafts carry no code"));
   EXPECT_EQ(this->handler.events, Events{"close:1000:"});
   EXPECT_EQ(this->driver->ready_state(), ReadyState::closed);
-  EXPECT_EQ(this->sink.take(), TypeParam::closing_frame());
+  EXPECT_EQ(this->handler.take_written(), TypeParam::closing_frame());
 
   EXPECT_FALSE(this->driver->close());
-  EXPECT_EQ(this->sink.writes, 0u);
+  EXPECT_EQ(this->handler.writes, 0u);
   EXPECT_EQ(this->handler.events, Events{"close:1000:"});
 }
 
 TYPED_TEST(DraftProtocol, IgnoresEverythingAfterClose) {
   this->open();
   this->driver->close();
-  this->sink.take();
-  const auto writes = this->sink.writes;
+  this->handler.take_written();
+  const auto writes = this->handler.writes;
   EXPECT_EQ(this->parse(bytes({0x00, 'H', 'i', 0xFF})), Events{"close:1000:"});
   EXPECT_FALSE(this->driver->text("Hi"));
-  EXPECT_EQ(this->sink.writes, writes);
+  EXPECT_EQ(this->handler.writes, writes);
 }
 
 TYPED_TEST(DraftProtocol, StopsParsingWhenTheHandlerCloses) {
@@ -348,7 +346,7 @@ TYPED_TEST(DraftProtocol, LetsTheHandlerReplyFromOnMessage) {
   };
   this->parse(bytes({0x00, 'a', 0xFF, 0x00, 'b'}));
   this->parse(bytes({'c', 0xFF}));
-  EXPECT_EQ(this->sink.bytes, bytes({0x00, 'a', 0xFF, 0x00, 'b', 'c', 0xFF}));
+  EXPECT_EQ(this->handler.written, bytes({0x00, 'a', 0xFF, 0x00, 'b', 'c', 0xFF}));
 }
 
 TYPED_TEST(DraftProtocol, CloseFromOnErrorSendsNothingMore) {
@@ -356,7 +354,7 @@ TYPED_TEST(DraftProtocol, CloseFromOnErrorSendsNothingMore) {
   this->handler.when_error = [this] { EXPECT_FALSE(this->driver->close()); };
   this->parse(bytes({0x00, 0xFE, 0xFF}));
   EXPECT_EQ(this->handler.events.back().substr(0, 11), "close:1007:");
-  EXPECT_EQ(this->sink.bytes, TypeParam::closing_frame());
+  EXPECT_EQ(this->handler.written, TypeParam::closing_frame());
 }
 
 TYPED_TEST(DraftProtocol, LocationUsesWssWhenSecure) {
@@ -396,26 +394,25 @@ TYPED_TEST(DraftProtocol, AddsExtraHeadersBeforeTheBlankLine) {
 class Draft75Test : public ::testing::Test {
  protected:
   RecordingHandler handler;
-  StringSink sink;
   http::Request request = hixie_request();
   ServerOptions options;
 };
 
 TEST_F(Draft75Test, StartsInTheConnectingState) {
-  Draft75 driver(request, handler, sink, options);
+  Draft75 driver(request, handler, options);
   EXPECT_EQ(driver.ready_state(), ReadyState::connecting);
   EXPECT_FALSE(driver.text("early"));
   driver.parse(bytes({0x00, 'H', 0xFF}));
   EXPECT_EQ(handler.events, Events{});
-  EXPECT_EQ(sink.writes, 0u);
+  EXPECT_EQ(handler.writes, 0u);
 }
 
 TEST_F(Draft75Test, StartWritesTheHandshakeAndOpens) {
   request.headers.add("WebSocket-Protocol", "chat");
   options.protocols = {"chat"};
-  Draft75 driver(request, handler, sink, options);
+  Draft75 driver(request, handler, options);
   driver.start();
-  EXPECT_EQ(sink.bytes,
+  EXPECT_EQ(handler.written,
             "HTTP/1.1 101 Web Socket Protocol Handshake\r\n"
             "Upgrade: WebSocket\r\n"
             "Connection: Upgrade\r\n"
@@ -427,32 +424,32 @@ TEST_F(Draft75Test, StartWritesTheHandshakeAndOpens) {
   EXPECT_EQ(driver.ready_state(), ReadyState::open);
 
   driver.start();  // once only
-  EXPECT_EQ(sink.writes, 1u);
+  EXPECT_EQ(handler.writes, 1u);
   EXPECT_EQ(handler.events, Events{"open"});
 }
 
 TEST_F(Draft75Test, TreatsAnEmpty0xFFFrameAsAnyOtherSkippedFrame) {
   // Draft-75 has no closing frame: 0xFF 0x00 is a length-prefixed frame of
   // length zero.
-  Draft75 driver(request, handler, sink, options);
+  Draft75 driver(request, handler, options);
   driver.start();
-  sink.take();
+  handler.take_written();
   driver.parse(bytes({0xFF, 0x00, 0x00, 'H', 'i', 0xFF}));
   EXPECT_EQ(handler.events, (Events{"open", "message:Hi"}));
   EXPECT_EQ(driver.ready_state(), ReadyState::open);
-  EXPECT_EQ(sink.bytes, "");
+  EXPECT_EQ(handler.written, "");
 }
 
 TEST_F(Draft75Test, CloseBeforeStartWritesNothing) {
-  Draft75 driver(request, handler, sink, options);
+  Draft75 driver(request, handler, options);
   EXPECT_TRUE(driver.close());
   driver.start();
-  EXPECT_EQ(sink.writes, 0u);
+  EXPECT_EQ(handler.writes, 0u);
   EXPECT_EQ(handler.events, Events{"close:1000:"});
 }
 
 TEST_F(Draft75Test, ReleasesALargeReassemblyBufferAfterItsMessage) {
-  Draft75 driver(request, handler, sink, options);
+  Draft75 driver(request, handler, options);
   driver.start();
   std::string big(200000, 'a');
   driver.parse(bytes({0x00}) + big.substr(0, 1000));

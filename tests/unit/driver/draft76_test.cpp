@@ -15,7 +15,6 @@ namespace {
 
 using testing::bytes;
 using testing::RecordingHandler;
-using testing::StringSink;
 using Events = std::vector<std::string>;
 
 // The worked example of draft-hixie-thewebsocketprotocol-76, section 1.3.
@@ -70,7 +69,6 @@ TEST(Draft76Answer, MatchesTheDraftsWorkedExample) {
 class Draft76Test : public ::testing::Test {
  protected:
   RecordingHandler handler;
-  StringSink sink;
   ServerOptions options;
   http::Request request = [] {
     http::Request request;
@@ -84,22 +82,22 @@ class Draft76Test : public ::testing::Test {
 };
 
 TEST_F(Draft76Test, WritesTheHeadThenWaitsForKey3) {
-  Draft76 driver(request, handler, sink, options);
+  Draft76 driver(request, handler, options);
   EXPECT_EQ(driver.version(), "hixie-76");
   driver.start();
-  EXPECT_EQ(sink.bytes, response_head);
+  EXPECT_EQ(handler.written, response_head);
   EXPECT_EQ(driver.ready_state(), ReadyState::connecting);
   EXPECT_EQ(handler.events, Events{});
   EXPECT_FALSE(driver.text("too early"));
-  EXPECT_EQ(sink.bytes, response_head);
+  EXPECT_EQ(handler.written, response_head);
 }
 
 TEST_F(Draft76Test, AnswersTheDraftsWorkedExample) {
-  Draft76 driver(request, handler, sink, options);
+  Draft76 driver(request, handler, options);
   driver.start();
-  sink.take();
+  handler.take_written();
   driver.parse(std::string_view(spec_key3));
-  EXPECT_EQ(sink.bytes, spec_answer);
+  EXPECT_EQ(handler.written, spec_answer);
   EXPECT_EQ(handler.events, Events{"open"});
   EXPECT_EQ(driver.ready_state(), ReadyState::open);
 }
@@ -108,44 +106,45 @@ TEST_F(Draft76Test, AnswersWebsocketDriversExample) {
   // websocket-driver's draft76_spec.rb.
   request.headers.set("Sec-WebSocket-Key1", "1   38 wZ3f9 23O0 3l 0r");
   request.headers.set("Sec-WebSocket-Key2", "27   0E 6 2  1665:< ;U 1H");
-  Draft76 driver(request, handler, sink, options);
+  Draft76 driver(request, handler, options);
   driver.start();
   driver.parse(bytes({0x91, 0x25, 0x3e, 0xd3, 0xa9, 0xe7, 0x6a, 0x88}));
-  EXPECT_EQ(sink.bytes, response_head + bytes({0xB4, 0x9C, 'n', '@', 'S', 0x04, 0x04, '&', 0xE5,
-                                               0x1B, 0xBF, 'l', 0xB7, 0x9F, 0x1D, 0xF9}));
+  EXPECT_EQ(handler.written,
+            response_head + bytes({0xB4, 0x9C, 'n', '@', 'S', 0x04, 0x04, '&', 0xE5, 0x1B, 0xBF,
+                                   'l', 0xB7, 0x9F, 0x1D, 0xF9}));
   EXPECT_EQ(handler.events, Events{"open"});
 }
 
 TEST_F(Draft76Test, TakesFramesThatFollowKey3InTheSameRead) {
-  Draft76 driver(request, handler, sink, options);
+  Draft76 driver(request, handler, options);
   driver.start();
   driver.parse(std::string(spec_key3) + bytes({0x00, 'H', 'i', 0xFF, 0x00, 'p'}));
   driver.parse(bytes({'a', 'r', 't', 0xFF}));
-  EXPECT_EQ(sink.bytes, std::string(response_head) + spec_answer);
+  EXPECT_EQ(handler.written, std::string(response_head) + spec_answer);
   EXPECT_EQ(handler.events, (Events{"open", "message:Hi", "message:part"}));
 }
 
 TEST_F(Draft76Test, TakesKey3OneByteAtATime) {
-  Draft76 driver(request, handler, sink, options);
+  Draft76 driver(request, handler, options);
   driver.start();
-  sink.take();
+  handler.take_written();
   std::string_view key3 = spec_key3;
   for (std::size_t i = 0; i + 1 < key3.size(); ++i) {
     driver.parse(key3.substr(i, 1));
-    EXPECT_EQ(sink.bytes, "");
+    EXPECT_EQ(handler.written, "");
     EXPECT_EQ(driver.ready_state(), ReadyState::connecting);
   }
   driver.parse(key3.substr(7));
-  EXPECT_EQ(sink.bytes, spec_answer);
+  EXPECT_EQ(handler.written, spec_answer);
   EXPECT_EQ(handler.events, Events{"open"});
 }
 
 TEST_F(Draft76Test, TakesKey3TogetherWithTheFirstFrame) {
-  Draft76 driver(request, handler, sink, options);
+  Draft76 driver(request, handler, options);
   driver.start();
-  sink.take();
+  handler.take_written();
   driver.parse(std::string(spec_key3) + bytes({0x00, 'H', 'e', 'l', 'l', 'o', 0xFF}));
-  EXPECT_EQ(sink.bytes, spec_answer);
+  EXPECT_EQ(handler.written, spec_answer);
   EXPECT_EQ(handler.events, (Events{"open", "message:Hello"}));
 }
 
@@ -157,42 +156,42 @@ TEST_F(Draft76Test, GivesTheSameResultWhereverKey3AndFramesSplit) {
   for (std::size_t i = 0; i <= input.size(); ++i) {
     for (std::size_t j = i; j <= input.size(); ++j) {
       RecordingHandler split_handler;
-      StringSink split_sink;
-      Draft76 driver(request, split_handler, split_sink, options);
+      Draft76 driver(request, split_handler, options);
       driver.start();
       driver.parse(std::string_view(input).substr(0, i));
       driver.parse(std::string_view(input).substr(i, j - i));
       driver.parse(std::string_view(input).substr(j));
       ASSERT_EQ(split_handler.events, expected) << "split at " << i << " and " << j;
-      ASSERT_EQ(split_sink.bytes, written) << "split at " << i << " and " << j;
+      ASSERT_EQ(split_handler.written, written) << "split at " << i << " and " << j;
     }
   }
 }
 
 TEST_F(Draft76Test, SendsTextFromOnOpenAfterTheAnswer) {
-  Draft76 driver(request, handler, sink, options);
+  Draft76 driver(request, handler, options);
   handler.when_open = [&] { EXPECT_TRUE(driver.text("hi")); };
   driver.start();
   driver.parse(std::string_view(spec_key3));
-  EXPECT_EQ(sink.bytes, std::string(response_head) + spec_answer + bytes({0x00, 'h', 'i', 0xFF}));
+  EXPECT_EQ(handler.written,
+            std::string(response_head) + spec_answer + bytes({0x00, 'h', 'i', 0xFF}));
 }
 
 TEST_F(Draft76Test, IgnoresInputBeforeStart) {
-  Draft76 driver(request, handler, sink, options);
+  Draft76 driver(request, handler, options);
   driver.parse(std::string_view(spec_key3));
-  EXPECT_EQ(sink.writes, 0u);
+  EXPECT_EQ(handler.writes, 0u);
   driver.start();
   driver.parse(std::string_view(spec_key3));
-  EXPECT_EQ(sink.bytes, std::string(response_head) + spec_answer);
+  EXPECT_EQ(handler.written, std::string(response_head) + spec_answer);
 }
 
 TEST_F(Draft76Test, UsesSecPrefixedHeadersAndSecureLocation) {
   request.secure = true;
   request.headers.add("Sec-WebSocket-Protocol", "chat");
   options.protocols = {"chat"};
-  Draft76 driver(request, handler, sink, options);
+  Draft76 driver(request, handler, options);
   driver.start();
-  EXPECT_EQ(sink.bytes,
+  EXPECT_EQ(handler.written,
             "HTTP/1.1 101 WebSocket Protocol Handshake\r\n"
             "Upgrade: WebSocket\r\n"
             "Connection: Upgrade\r\n"
@@ -205,10 +204,9 @@ TEST_F(Draft76Test, UsesSecPrefixedHeadersAndSecureLocation) {
 
 void expect_rejected(const http::Request& request) {
   RecordingHandler handler;
-  StringSink sink;
-  Draft76 driver(request, handler, sink, {});
+  Draft76 driver(request, handler, {});
   driver.start();
-  EXPECT_EQ(sink.bytes,
+  EXPECT_EQ(handler.written,
             "HTTP/1.1 400 Bad Request\r\n"
             "Content-Type: text/plain\r\n"
             "Content-Length: 45\r\n"
@@ -220,11 +218,11 @@ void expect_rejected(const http::Request& request) {
   EXPECT_EQ(driver.ready_state(), ReadyState::closed);
 
   // Nothing more, whatever arrives or is asked.
-  const auto writes = sink.writes;
+  const auto writes = handler.writes;
   driver.parse(std::string(spec_key3) + bytes({0x00, 'x', 0xFF}));
   EXPECT_FALSE(driver.text("x"));
   EXPECT_FALSE(driver.close());
-  EXPECT_EQ(sink.writes, writes);
+  EXPECT_EQ(handler.writes, writes);
   EXPECT_EQ(handler.events.size(), 2u);
 }
 
@@ -253,21 +251,21 @@ class Draft76OpenTest : public Draft76Test {
   void SetUp() override {
     driver.start();
     driver.parse(std::string_view(spec_key3));
-    sink.take();
+    handler.take_written();
     handler.events.clear();
   }
-  Draft76 driver{request, handler, sink, options};
+  Draft76 driver{request, handler, options};
 };
 
 TEST_F(Draft76OpenTest, AnswersAClosingFrameAndCloses) {
   driver.parse(bytes({0x00, 'b', 'y', 'e', 0xFF, 0xFF, 0x00, 0x00, 'l', 'o', 's', 't', 0xFF}));
   EXPECT_EQ(handler.events, (Events{"message:bye", "close:1000:"}));
-  EXPECT_EQ(sink.take(), bytes({0xFF, 0x00}));
+  EXPECT_EQ(handler.take_written(), bytes({0xFF, 0x00}));
   EXPECT_EQ(driver.ready_state(), ReadyState::closed);
 
   driver.parse(bytes({0xFF, 0x00}));
   EXPECT_FALSE(driver.close());
-  EXPECT_EQ(sink.bytes, "");
+  EXPECT_EQ(handler.written, "");
 }
 
 TEST_F(Draft76OpenTest, ReadsAClosingFrameSplitAcrossPackets) {
@@ -291,20 +289,20 @@ TEST_F(Draft76OpenTest, SkipsNonEmpty0xFFFrames) {
 
 TEST_F(Draft76OpenTest, CloseSendsTheClosingFrame) {
   EXPECT_TRUE(driver.close());
-  EXPECT_EQ(sink.take(), bytes({0xFF, 0x00}));
+  EXPECT_EQ(handler.take_written(), bytes({0xFF, 0x00}));
   EXPECT_EQ(handler.events, Events{"close:1000:"});
   EXPECT_FALSE(driver.text("late"));
-  EXPECT_EQ(sink.bytes, "");
+  EXPECT_EQ(handler.written, "");
 }
 
 TEST_F(Draft76Test, CloseBeforeKey3SendsNoClosingFrame) {
   // A closing frame before the answer would corrupt the handshake: closing
   // the transport is the only signal then.
-  Draft76 driver(request, handler, sink, options);
+  Draft76 driver(request, handler, options);
   driver.start();
   EXPECT_TRUE(driver.close());
   driver.parse(std::string_view(spec_key3));
-  EXPECT_EQ(sink.bytes, response_head);
+  EXPECT_EQ(handler.written, response_head);
   EXPECT_EQ(handler.events, Events{"close:1000:"});
 }
 

@@ -1,6 +1,6 @@
-// A Client and a server-side Hybi wired back to back in memory: each one's
-// sink is fed to the other's parse(), with the handshake done through the
-// real request and response bytes.
+// A Client and a server-side Hybi wired back to back in memory: the bytes
+// each one writes are fed to the other's parse(), with the handshake done
+// through the real request and response bytes.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,34 +17,32 @@
 namespace faye::driver::test {
 
 struct DriverPair {
-  Recorder client_events;
-  Recorder server_events;
-  StringSink client_out;  // client -> server
-  StringSink server_out;  // server -> client
+  Recorder client_events;  // and client -> server bytes
+  Recorder server_events;  // and server -> client bytes
   std::unique_ptr<Client> client;
   std::unique_ptr<Hybi> server;
   http::Request request;
 
   DriverPair(ClientOptions client_options, ServerOptions server_options) {
     client = std::make_unique<Client>(http::Url::parse("ws://example.com/chat"), client_events,
-                                      client_out, std::move(client_options));
+                                      std::move(client_options));
     client->start();
     http::RequestParser parser;
-    std::string head = client_out.take();
+    std::string head = client_events.take_written();
     EXPECT_EQ(parser.parse(head), head.size());
     EXPECT_TRUE(parser.complete());
     request = parser.request();
-    server = std::make_unique<Hybi>(request, server_events, server_out, server_options);
+    server = std::make_unique<Hybi>(request, server_events, server_options);
     server->start();
-    client->parse(server_out.take());
+    client->parse(server_events.take_written());
   }
 
   bool open() const {
     return client->ready_state() == ReadyState::open &&
            server->ready_state() == ReadyState::open;
   }
-  void to_server() { server->parse(client_out.take()); }
-  void to_client() { client->parse(server_out.take()); }
+  void to_server() { server->parse(client_events.take_written()); }
+  void to_client() { client->parse(server_events.take_written()); }
 };
 
 // The payloads of the frames in `wire`, unmasked, with their first bytes.

@@ -226,7 +226,7 @@ TEST(Extensions, DriversNegotiateAndTransformMessages) {
   EXPECT_EQ(pair.client->extensions(), "x-b; accepted, x-a; accepted");
 
   ASSERT_TRUE(pair.client->text("hello"));
-  std::string wire = pair.client_out.data;
+  std::string wire = pair.client_events.written;
   auto frames = test::split_frames(wire);
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(frames[0].first_byte, kFin | kRsv2 | kRsv3 | 0x1);
@@ -238,7 +238,7 @@ TEST(Extensions, DriversNegotiateAndTransformMessages) {
   ASSERT_TRUE(pair.server->frame(Opcode::binary, as_bytes("ab"), false));
   ASSERT_TRUE(pair.server->ping(as_bytes("p")));
   ASSERT_TRUE(pair.server->frame(Opcode::continuation, as_bytes("cd"), true));
-  frames = test::split_frames(pair.server_out.data);
+  frames = test::split_frames(pair.server_events.written);
   ASSERT_EQ(frames.size(), 3u);
   EXPECT_EQ(frames[0].first_byte, kRsv2 | kRsv3 | 0x2);
   EXPECT_EQ(frames[1].first_byte, kFin | 0x9);
@@ -252,11 +252,10 @@ TEST(Extensions, ServerIgnoresTheHeaderWithoutRegisteredExtensions) {
   http::Request request = test::hybi_request();
   request.headers.add("Sec-WebSocket-Extensions", "x-a; ;;");
   test::Recorder handler;
-  test::StringSink sink;
-  Hybi server(request, handler, sink);
+  Hybi server(request, handler);
   server.start();
   EXPECT_EQ(server.ready_state(), ReadyState::open);
-  EXPECT_EQ(sink.data.find("Sec-WebSocket-Extensions"), std::string::npos);
+  EXPECT_EQ(handler.written.find("Sec-WebSocket-Extensions"), std::string::npos);
   EXPECT_EQ(server.extensions(), "");
 }
 
@@ -264,10 +263,9 @@ TEST(Extensions, ServerAnswersAMalformedHeaderWith400) {
   http::Request request = test::hybi_request();
   request.headers.add("Sec-WebSocket-Extensions", "x-a; p=\"unterminated");
   test::Recorder handler;
-  test::StringSink sink;
-  Hybi server(request, handler, sink, {.extensions = {tag("x-a", kRsv1, 'a')}});
+  Hybi server(request, handler, {.extensions = {tag("x-a", kRsv1, 'a')}});
   server.start();
-  EXPECT_TRUE(sink.data.starts_with("HTTP/1.1 400 Bad Request\r\n")) << sink.data;
+  EXPECT_TRUE(handler.written.starts_with("HTTP/1.1 400 Bad Request\r\n")) << handler.written;
   EXPECT_EQ(handler.error, Error::bad_request);
   EXPECT_EQ(server.ready_state(), ReadyState::closed);
 }
@@ -289,16 +287,15 @@ TEST(Extensions, ServerThatDeclinesSendsNoHeader) {
 
 struct ClientHandshake : ::testing::Test {
   test::Recorder handler;
-  test::StringSink sink;
   std::unique_ptr<Client> client;
   std::string key;
 
   void connect(ClientOptions options) {
-    client = std::make_unique<Client>(http::Url::parse("ws://example.com/"), handler, sink,
+    client = std::make_unique<Client>(http::Url::parse("ws://example.com/"), handler,
                                       std::move(options));
     client->start();
     http::RequestParser parser;
-    std::string head = sink.take();
+    std::string head = handler.take_written();
     parser.parse(head);
     key = std::string(parser.request().headers.get("Sec-WebSocket-Key").value_or(""));
   }
@@ -347,7 +344,6 @@ TEST_F(ClientHandshake, OpensWithAnEmptyHeader) {
 
 struct RsvBits : ::testing::Test {
   test::Recorder handler;
-  test::StringSink sink;
   std::shared_ptr<TagExtension> extension;  // its sessions refer to it
   std::unique_ptr<Hybi> server;
 
@@ -357,8 +353,7 @@ struct RsvBits : ::testing::Test {
     request.headers.add("Sec-WebSocket-Extensions", "x-a");
     server.reset();
     extension = tag("x-a", rsv, 'a');
-    server = std::make_unique<Hybi>(request, handler, sink,
-                                    ServerOptions{.extensions = {extension}});
+    server = std::make_unique<Hybi>(request, handler, ServerOptions{.extensions = {extension}});
     server->start();
     ASSERT_EQ(server->extensions(), "x-a; accepted");
   }
@@ -399,7 +394,7 @@ TEST_F(RsvBits, RefusesTheBitOnControlFrames) {
 TEST_F(RsvBits, RefusesEveryBitWithoutNegotiation) {
   for (std::uint8_t rsv : {kRsv1, kRsv2, kRsv3}) {
     handler = {};
-    server = std::make_unique<Hybi>(test::hybi_request(), handler, sink);
+    server = std::make_unique<Hybi>(test::hybi_request(), handler);
     server->start();
     expect_protocol_error(frame(kFin | rsv | 0x1, "x"));
   }

@@ -194,11 +194,10 @@ TEST(DeflateClient, RefusesInvalidResponses) {
 
 TEST(DeflateClient, FailsTheHandshakeOnAnInvalidResponse) {
   test::Recorder handler;
-  test::StringSink sink;
-  Client client(http::Url::parse("ws://example.com/"), handler, sink, {.extensions = {deflate()}});
+  Client client(http::Url::parse("ws://example.com/"), handler, {.extensions = {deflate()}});
   client.start();
   http::RequestParser parser;
-  std::string head = sink.take();
+  std::string head = handler.take_written();
   parser.parse(head);
   std::string key(parser.request().headers.get("Sec-WebSocket-Key").value_or(""));
   client.parse("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -225,7 +224,7 @@ TEST(DeflateDrivers, ServerDeclinedLeavesMessagesUncompressed) {
   ASSERT_TRUE(pair.open());
   EXPECT_EQ(pair.client->extensions(), "");
   ASSERT_TRUE(pair.client->text("Hello"));
-  EXPECT_EQ(test::split_frames(pair.client_out.data)[0].first_byte, 0x81);
+  EXPECT_EQ(test::split_frames(pair.client_events.written)[0].first_byte, 0x81);
   pair.to_server();
   EXPECT_EQ(pair.server_events.messages, std::vector<std::string>{"Hello"});
 }
@@ -234,10 +233,12 @@ TEST(DeflateDrivers, ServerDeclinedLeavesMessagesUncompressed) {
 TEST(DeflateDrivers, CompressesHelloAsTheRfcDoes) {
   DriverPair pair({.extensions = {deflate()}}, {.extensions = {deflate()}});
   ASSERT_TRUE(pair.server->text("Hello"));
-  EXPECT_EQ(pair.server_out.data, bytes({0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}));
+  EXPECT_EQ(pair.server_events.written,
+            bytes({0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}));
   // 7.2.3.2: the second "Hello" refers back to the first.
   ASSERT_TRUE(pair.server->text("Hello"));
-  EXPECT_EQ(pair.server_out.data.substr(9), bytes({0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00}));
+  EXPECT_EQ(pair.server_events.written.substr(9),
+            bytes({0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00}));
   pair.to_client();
   EXPECT_EQ(pair.client_events.messages, (std::vector<std::string>{"Hello", "Hello"}));
 }
@@ -249,7 +250,7 @@ TEST(DeflateDrivers, ServerNoContextTakeoverCompressesEachMessageAlone) {
   ASSERT_TRUE(pair.server->text("Hello"));
   ASSERT_TRUE(pair.server->text("Hello"));
   std::string hello = bytes({0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00});
-  EXPECT_EQ(pair.server_out.data, hello + hello);
+  EXPECT_EQ(pair.server_events.written, hello + hello);
   pair.to_client();
   EXPECT_EQ(pair.client_events.messages, (std::vector<std::string>{"Hello", "Hello"}));
 }
@@ -262,7 +263,7 @@ TEST(DeflateDrivers, ClientNoContextTakeover) {
     std::string message(200, 'x');
     ASSERT_TRUE(pair.client->text(message));
     ASSERT_TRUE(pair.client->text(message));
-    auto frames = test::split_frames(pair.client_out.data);
+    auto frames = test::split_frames(pair.client_events.written);
     ASSERT_EQ(frames.size(), 2u);
     EXPECT_EQ(frames[0].payload, frames[1].payload);  // no reference to the first
     pair.to_server();
@@ -275,7 +276,7 @@ TEST(DeflateDrivers, ContextTakeoverShrinksRepeatedMessages) {
   std::string message = "{\"type\":\"update\",\"values\":[1,2,3,4,5,6,7,8,9,10]}";
   ASSERT_TRUE(pair.client->text(message));
   ASSERT_TRUE(pair.client->text(message));
-  auto frames = test::split_frames(pair.client_out.data);
+  auto frames = test::split_frames(pair.client_events.written);
   EXPECT_LT(frames[1].payload.size(), frames[0].payload.size());
   pair.to_server();
   EXPECT_EQ(pair.server_events.messages, (std::vector<std::string>{message, message}));
@@ -302,7 +303,7 @@ TEST(DeflateDrivers, ClientMaxWindowBitsLimitsTheClientsWindow) {
   std::string data = far_repeats();
   ASSERT_TRUE(pair.client->binary(as_bytes(data)));
   // Nothing found within 512 bytes: barely compressed.
-  EXPECT_GT(test::split_frames(pair.client_out.data)[0].payload.size(), data.size() / 2);
+  EXPECT_GT(test::split_frames(pair.client_events.written)[0].payload.size(), data.size() / 2);
   pair.to_server();
   ASSERT_EQ(pair.server_events.messages.size(), 1u);
   EXPECT_EQ(pair.server_events.messages[0], data);
@@ -326,7 +327,7 @@ TEST(DeflateDrivers, FullWindowCompressesFarRepeats) {
   DriverPair pair({.extensions = {deflate()}}, {.extensions = {deflate()}});
   std::string data = far_repeats();
   ASSERT_TRUE(pair.server->binary(as_bytes(data)));
-  EXPECT_LT(pair.server_out.data.size(), data.size() / 10);
+  EXPECT_LT(pair.server_events.written.size(), data.size() / 10);
   pair.to_client();
   EXPECT_EQ(pair.client_events.messages, std::vector<std::string>{data});
 }
@@ -366,7 +367,7 @@ TEST(DeflateDrivers, ByteByByteDelivery) {
   ASSERT_TRUE(pair.client->text("Hello, Hello, Hello"));
   ASSERT_TRUE(pair.client->frame(Opcode::binary, as_bytes("frag"), false));
   ASSERT_TRUE(pair.client->frame(Opcode::continuation, as_bytes("mented"), true));
-  for (char c : pair.client_out.take()) pair.server->parse(std::string(1, c));
+  for (char c : pair.client_events.take_written()) pair.server->parse(std::string(1, c));
   EXPECT_EQ(pair.server_events.events,
             (std::vector<std::string>{"open", "text:Hello, Hello, Hello", "binary:fragmented"}));
 }
@@ -377,7 +378,7 @@ TEST(DeflateDrivers, FragmentsCarryRsv1OnTheFirstFrameOnly) {
   ASSERT_TRUE(pair.server->ping(as_bytes("ping")));  // never compressed
   ASSERT_TRUE(pair.server->frame(Opcode::continuation, as_bytes("lo"), false));
   ASSERT_TRUE(pair.server->frame(Opcode::continuation, {}, true));  // an empty last fragment
-  auto frames = test::split_frames(pair.server_out.data);
+  auto frames = test::split_frames(pair.server_events.written);
   ASSERT_EQ(frames.size(), 4u);
   EXPECT_EQ(frames[0].first_byte, 0x41);
   EXPECT_EQ(frames[1].first_byte, 0x89);
@@ -403,7 +404,7 @@ TEST(DeflateDrivers, ThresholdAndOptOutSendUncompressed) {
   // Fragmented: the size is unknown, so the threshold does not apply.
   ASSERT_TRUE(pair.server->frame(Opcode::text, as_bytes("a"), false));
   ASSERT_TRUE(pair.server->frame(Opcode::continuation, as_bytes("b"), true));
-  auto frames = test::split_frames(pair.server_out.data);
+  auto frames = test::split_frames(pair.server_events.written);
   ASSERT_EQ(frames.size(), 6u);
   EXPECT_EQ(frames[0].first_byte, 0x81);
   EXPECT_EQ(frames[0].payload, "short");
@@ -422,7 +423,7 @@ TEST(DeflateDrivers, UncompressedFragmentedMessageAfterOptOut) {
   DriverPair pair({.extensions = {deflate()}}, {.extensions = {deflate()}});
   ASSERT_TRUE(pair.client->frame(Opcode::text, as_bytes("ab"), false, false));
   ASSERT_TRUE(pair.client->frame(Opcode::continuation, as_bytes("cd"), true));
-  auto frames = test::split_frames(pair.client_out.data);
+  auto frames = test::split_frames(pair.client_events.written);
   EXPECT_EQ(frames[0].first_byte, 0x01);
   EXPECT_EQ(frames[0].payload, "ab");
   EXPECT_EQ(frames[1].payload, "cd");
@@ -506,7 +507,7 @@ TEST_F(Receiving, CorruptBinaryClosesWith1002) {
   receive(bytes({0xc2, 0x03, 0xff, 0xff, 0xff}));
   EXPECT_EQ(pair->client_events.close_code, 1002);
   // The close frame went out to the server.
-  auto frames = test::split_frames(pair->client_out.data);
+  auto frames = test::split_frames(pair->client_events.written);
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(frames[0].first_byte, 0x88);
   EXPECT_EQ(frames[0].payload.substr(0, 2), bytes({0x03, 0xea}));
@@ -518,14 +519,14 @@ TEST_F(Receiving, ReferencesBeyondTheNegotiatedWindowAreCorrupt) {
   // so compress with an unconstrained pair and replay it here.
   DriverPair wide({.extensions = {deflate()}}, {.extensions = {deflate()}});
   ASSERT_TRUE(wide.server->binary(as_bytes(far_repeats())));
-  receive(wide.server_out.take());
+  receive(wide.server_events.take_written());
   EXPECT_EQ(pair->client_events.close_code, 1002);
 }
 
 TEST_F(Receiving, InvalidUtf8AfterInflationClosesWith1007) {
   DriverPair other({.extensions = {deflate()}}, {.extensions = {deflate()}});
   ASSERT_TRUE(other.server->frame(Opcode::text, as_bytes("bad \xff text"), true));
-  receive(other.server_out.take());
+  receive(other.server_events.take_written());
   EXPECT_EQ(pair->client_events.close_code, 1007);
   EXPECT_EQ(pair->client_events.error, Error::invalid_utf8);
 }
@@ -568,13 +569,12 @@ TEST(DeflateBomb, SmallFrameInflatingPastMaxLengthIsCutOff) {
   DriverPair sender({.extensions = {deflate()}}, {.extensions = {deflate()}});
   std::string zeros(1 << 20, '\0');
   ASSERT_TRUE(sender.client->binary(as_bytes(zeros)));
-  std::string bomb = sender.client_out.take();
+  std::string bomb = sender.client_events.take_written();
   EXPECT_LT(bomb.size(), 1200u);
 
   MemoryAtError events;
-  test::StringSink out;
   http::Request request = sender.request;
-  Hybi server(request, events, out, {.max_length = max_length, .extensions = {deflate()}});
+  Hybi server(request, events, {.max_length = max_length, .extensions = {deflate()}});
   events.driver = &server;
   server.start();
   server.parse(bomb);
@@ -594,7 +594,7 @@ TEST(DeflateBomb, FragmentedBombIsCutOffToo) {
   std::string zeros(1 << 20, '\0');
   ASSERT_TRUE(sender.server->frame(Opcode::text, as_bytes(zeros), false));
   ASSERT_TRUE(sender.server->frame(Opcode::continuation, as_bytes(zeros), true));
-  std::string bomb = sender.server_out.take();
+  std::string bomb = sender.server_events.take_written();
 
   DriverPair receiver({.max_length = 100000, .extensions = {deflate()}},
                       {.extensions = {deflate()}});

@@ -1,6 +1,6 @@
 // Test doubles for the sans-I/O drivers: a Handler that records every event
-// as a line of text (so a whole exchange compares with one EXPECT_EQ) and a
-// Sink that collects the bytes written to the peer.
+// as a line of text (so a whole exchange compares with one EXPECT_EQ) and
+// collects the bytes written to the peer.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +24,9 @@ class RecordingHandler : public Handler {
   std::vector<std::string> events;
   std::vector<std::string> messages;
   std::error_code error;
+  // The bytes written to the peer, and in how many writes.
+  std::string written;
+  std::size_t writes = 0;
   // Optional reactions, to test a handler calling back into the driver.
   std::function<void()> when_open;
   std::function<void(const Message&)> when_message;
@@ -31,6 +34,16 @@ class RecordingHandler : public Handler {
 
   bool opened() const { return contains_prefix("open"); }
   bool closed() const { return contains_prefix("close:"); }
+  // Returns what was written since the last call, and starts counting anew.
+  std::string take_written() {
+    writes = 0;
+    return std::exchange(written, {});
+  }
+
+  void write(Bytes data) override {
+    written.append(as_text(data));
+    ++writes;
+  }
 
   void on_open() override {
     events.emplace_back("open");
@@ -63,22 +76,6 @@ class RecordingHandler : public Handler {
       if (std::string_view(event).starts_with(prefix)) return true;
     }
     return false;
-  }
-};
-
-class StringSink : public Sink {
- public:
-  std::string bytes;
-  std::size_t writes = 0;
-
-  void write(Bytes data) override {
-    bytes.append(as_text(data));
-    ++writes;
-  }
-  // Returns what was written since the last call, and starts counting anew.
-  std::string take() {
-    writes = 0;
-    return std::exchange(bytes, {});
   }
 };
 

@@ -20,22 +20,20 @@ http::Request hixie_request() {
 
 TEST(ServerAccept, ChoosesTheProtocolFromTheRequest) {
   test::Recorder handler;
-  test::StringSink sink;
-  EXPECT_EQ(accept(test::hybi_request(), handler, sink)->version(), "hybi-13");
-  EXPECT_EQ(accept(test::hybi_request("8"), handler, sink)->version(), "hybi-8");
-  EXPECT_EQ(accept(hixie_request(), handler, sink)->version(), "hixie-75");
+  EXPECT_EQ(accept(test::hybi_request(), handler)->version(), "hybi-13");
+  EXPECT_EQ(accept(test::hybi_request("8"), handler)->version(), "hybi-8");
+  EXPECT_EQ(accept(hixie_request(), handler)->version(), "hixie-75");
   http::Request draft76 = hixie_request();
   draft76.headers.add("Sec-WebSocket-Key1", "18x 6]8vM;54 *(5:  {   U1]8  z [  8");
   draft76.headers.add("Sec-WebSocket-Key2", "1_ tx7X d  <  nw  334J702) 7]o}` 0");
-  EXPECT_EQ(accept(draft76, handler, sink)->version(), "hixie-76");
+  EXPECT_EQ(accept(draft76, handler)->version(), "hixie-76");
 }
 
 TEST(ServerAccept, RejectsUnknownVersionsWith426) {
   test::Recorder handler;
-  test::StringSink sink;
-  auto driver = accept(test::hybi_request("99"), handler, sink);
+  auto driver = accept(test::hybi_request("99"), handler);
   driver->start();
-  EXPECT_TRUE(sink.data.starts_with("HTTP/1.1 426 "));
+  EXPECT_TRUE(handler.written.starts_with("HTTP/1.1 426 "));
   EXPECT_EQ(driver->ready_state(), ReadyState::closed);
 }
 

@@ -1,11 +1,12 @@
 // Test doubles for the sans-I/O driver: a Handler that records every event
-// as a line of text, a Sink that keeps every byte, and a frame builder.
+// as a line of text and keeps every byte written, and a frame builder.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "faye/driver/driver.hpp"
@@ -15,12 +16,15 @@
 namespace faye::driver::test {
 
 struct Recorder : Handler {
+  std::string written;  // the bytes for the peer
   std::vector<std::string> events;
   std::vector<std::string> messages;  // payloads of message events, in order
   std::uint16_t close_code = 0;
   std::string close_reason;
   std::error_code error;
 
+  void write(Bytes bytes) override { written.append(as_text(bytes)); }
+  std::string take_written() { return std::exchange(written, {}); }
   void on_open() override { events.push_back("open"); }
   void on_message(const Message& message) override {
     messages.emplace_back(message.text());
@@ -38,12 +42,6 @@ struct Recorder : Handler {
     error = e;
     events.push_back("error:" + std::string(message));
   }
-};
-
-struct StringSink : Sink {
-  std::string data;
-  void write(Bytes bytes) override { data.append(as_text(bytes)); }
-  std::string take() { return std::exchange(data, {}); }
 };
 
 // One frame on the wire. `first_byte` carries FIN, RSV and the opcode.
