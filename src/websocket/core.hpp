@@ -21,8 +21,8 @@
 namespace faye {
 
 class WebSocket::Core : private driver::Handler,
-                              private net::Connection::Handler,
-                              private net::BasicTimer {
+                        private net::Connection::Handler,
+                        private net::BasicTimer {
  public:
   // Keeps only what the socket needs after the handshake (ping, close
   // timeout, write cap): a copy of the whole options per connection would
