@@ -180,19 +180,29 @@ TEST(NetConnection, TheLoopListsItsConnectionsUntilTheyClose) {
   survivor.reset();
 }
 
+// A socket accepted by another server (an Asio acceptor, on the loop's
+// io_context for brevity), with a raw peer at the other end.
+struct ForeignAccept {
+  explicit ForeignAccept(EventLoop& loop)
+      : acceptor(loop.context(), {asio::ip::make_address("127.0.0.1"), 0}),
+        socket(loop.context()) {
+    peer.connect(acceptor.local_endpoint().port());
+    acceptor.accept(socket);
+  }
+  asio::ip::tcp::acceptor acceptor;
+  RawPeer peer;
+  asio::ip::tcp::socket socket;
+};
+
 // Listed from its making, before it ever reads or waits, and without keeping
 // the loop busy while it isn't started.
 TEST(NetConnection, TheLoopListsAConnectionFromItsMaking) {
   EventLoop loop;
-  asio::ip::tcp::acceptor acceptor(loop.context(), {asio::ip::make_address("127.0.0.1"), 0});
-  RawPeer peer;
-  peer.connect(acceptor.local_endpoint().port());
-  asio::ip::tcp::socket accepted(loop.context());
-  acceptor.accept(accepted);
-  auto connection = Connection::adopt(loop, std::move(accepted), {});
+  ForeignAccept accepted(loop);
+  auto connection = Connection::adopt(loop, std::move(accepted.socket), {});
   EXPECT_EQ(loop.connections(), std::vector<std::shared_ptr<Connection>>{connection});
   EXPECT_EQ(loop.poller().registered(), 0u);
-  acceptor.close();
+  accepted.acceptor.close();
   EXPECT_EQ(loop.run_for(std::chrono::seconds(5)), 0u);  // no work: returns at once
   connection->abort();
   EXPECT_TRUE(loop.connections().empty());
@@ -441,14 +451,10 @@ TEST(NetConnection, ADroppedConnectionLeavesThePoller) {
 
 TEST(NetConnection, AdoptDeliversAlreadyReadBytesFirst) {
   EventLoop loop;
-  // Another server's acceptor, on the same io_context for brevity.
-  asio::ip::tcp::acceptor acceptor(loop.context(), {asio::ip::make_address("127.0.0.1"), 0});
-  RawPeer peer;
-  peer.connect(acceptor.local_endpoint().port());
-  asio::ip::tcp::socket accepted(loop.context());
-  acceptor.accept(accepted);
+  ForeignAccept accepted(loop);
+  RawPeer& peer = accepted.peer;
   asio::write(peer.socket, asio::buffer(std::string_view(" and the rest")));
-  const int fd = accepted.release();  // the other server lets go of the descriptor
+  const int fd = accepted.socket.release();  // the other server lets go of the descriptor
   std::error_code ec;
   auto connection =
       Connection::adopt(loop, fd, as_bytes("GET / HTTP/1.1\r\n\r\nbytes read early"), ec);
