@@ -36,7 +36,8 @@ enum class ParseError {
 class RequestParser {
  public:
   struct Options {
-    // Request line, fields and the blank line, in bytes. http_parser has a
+    // Request line, fields and the blank line, in bytes; a chunked body's
+    // trailer section has the same allowance of its own. http_parser has a
     // hard ceiling of 80 KiB of its own.
     std::size_t max_header_bytes = 16 * 1024;
     std::size_t max_header_count = 100;
