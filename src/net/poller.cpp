@@ -18,6 +18,12 @@ int create_epoll() {
 
 constexpr int max_events_per_call = 256;
 
+// An event's tag: the slot's index, and its holder's generation so that
+// events collected for an earlier holder of the slot are dropped.
+std::uint64_t tag(std::uint32_t index, std::uint32_t generation) {
+  return (std::uint64_t{generation} << 32) | index;
+}
+
 }  // namespace
 
 Poller::Poller(asio::io_context& context)
@@ -48,7 +54,7 @@ void Poller::watch(std::uint32_t index, int fd, std::error_code& ec) {
   Slot& slot = slots_[index];
   epoll_event event{};
   event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-  event.data.u64 = (Token{slot.generation} << 32) | index;
+  event.data.u64 = tag(index, slot.generation);
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
     ec = std::error_code(errno, std::system_category());
     return;
@@ -65,30 +71,6 @@ void Poller::release(std::uint32_t index) {
   ++slot.generation;
   free_slots_.push_back(index);
   if (std::exchange(slot.watched, false) && --registered_ == 0) disarm();
-}
-
-Poller::Token Poller::add(int fd, Client& client, std::error_code& ec) {
-  const std::uint32_t index = reserve(client);
-  const Token token = (Token{slots_[index].generation} << 32) | index;
-  watch(index, fd, ec);
-  if (ec) {
-    release(index);
-    return 0;
-  }
-  return token;
-}
-
-void Poller::remove(Token token, int fd) {
-  unregister(token, fd);
-}
-
-void Poller::unregister(Token token, int fd) {
-  const auto index = static_cast<std::uint32_t>(token);
-  Slot& slot = slots_[index];
-  if (slot.client == nullptr || slot.generation != static_cast<std::uint32_t>(token >> 32)) return;
-  // The descriptor may already be closed (then the kernel dropped it).
-  if (fd >= 0 && slot.watched) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-  release(index);
 }
 
 void Poller::arm() {
@@ -127,10 +109,11 @@ void Poller::dispatch() {
     const int count = ::epoll_wait(epoll_fd_, events, max_events_per_call, 0);
     if (count < 0 && errno == EINTR) continue;
     for (int i = 0; i < count; ++i) {
-      const Token token = events[i].data.u64;
-      const Slot& slot = slots_[static_cast<std::uint32_t>(token)];
-      // A client may remove others (or itself) while the batch is delivered.
-      if (slot.client && slot.generation == static_cast<std::uint32_t>(token >> 32)) {
+      const std::uint64_t event_tag = events[i].data.u64;
+      const auto index = static_cast<std::uint32_t>(event_tag);
+      const Slot& slot = slots_[index];
+      // A client may release others (or itself) while the batch is delivered.
+      if (slot.client && event_tag == tag(index, slot.generation)) {
         slot.client->on_ready(events[i].events);
       }
     }

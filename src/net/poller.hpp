@@ -32,9 +32,6 @@ class Poller {
  public:
   using Client = detail::ReadinessClient;
 
-  // Identifies a registration; stale events of a removed one are dropped.
-  using Token = std::uint64_t;
-
   explicit Poller(asio::io_context& context);
   Poller(const Poller&) = delete;
   Poller& operator=(const Poller&) = delete;
@@ -58,15 +55,6 @@ class Poller {
     }
   }
 
-  // reserve() and watch() in one. Sets `ec` on failure.
-  Token add(int fd, Client& client, std::error_code& ec);
-  // Stops watching; no on_ready() for this registration after it returns,
-  // even for events already collected in the batch being delivered.
-  void remove(Token token, int fd);
-  // remove() for a descriptor about to be closed (and not shared with another
-  // process or descriptor): closing drops it from the epoll set, so the
-  // epoll_ctl system call is saved, one per connection.
-  void forget(Token token) { unregister(token, -1); }
   // How many descriptors are watched.
   std::size_t registered() const noexcept { return registered_; }
 
@@ -77,7 +65,6 @@ class Poller {
     bool watched = false;
   };
 
-  void unregister(Token token, int fd);  // fd < 0: no EPOLL_CTL_DEL
   void arm();
   void disarm();
   void dispatch();

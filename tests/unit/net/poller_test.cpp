@@ -10,7 +10,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <utility>
+#include <vector>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "faye/net/event_loop.hpp"
@@ -46,17 +49,32 @@ struct RecordingClient final : detail::ReadinessClient {
   std::function<void()> then;
 };
 
-TEST(NetPoller, ReportsInputOnARegisteredSocket) {
+// A slot held from reserve() to release(), watching `fd` if one is given.
+struct Held {
+  Held(Poller& poller, detail::ReadinessClient& client, int fd = -1)
+      : poller(poller), slot(poller.reserve(client)) {
+    if (fd >= 0) poller.watch(slot, fd, ec);
+  }
+  ~Held() { release(); }
+  void release() {
+    if (std::exchange(held, false)) poller.release(slot);
+  }
+  Poller& poller;
+  std::uint32_t slot;
+  std::error_code ec;
+  bool held = true;
+};
+
+TEST(NetPoller, ReportsInputOnAWatchedSocket) {
   EventLoop loop;
   SocketPair pair;
   RecordingClient client;
-  std::error_code ec;
-  const Poller::Token token = loop.poller().add(pair.fds[0], client, ec);
-  ASSERT_FALSE(ec);
+  Held held(loop.poller(), client, pair.fds[0]);
+  ASSERT_FALSE(held.ec);
+  EXPECT_EQ(loop.poller().registered(), 1u);
   pair.send_byte();
   ASSERT_TRUE(loop.run_until([&] { return client.calls > 0; }, 5s));
   EXPECT_TRUE(client.last_events & EPOLLIN);
-  loop.poller().remove(token, pair.fds[0]);
 }
 
 // Edge-triggered: nothing new, no second report, until more input arrives.
@@ -64,8 +82,7 @@ TEST(NetPoller, ReportsEachChangeOnce) {
   EventLoop loop;
   SocketPair pair;
   RecordingClient client;
-  std::error_code ec;
-  const Poller::Token token = loop.poller().add(pair.fds[0], client, ec);
+  Held held(loop.poller(), client, pair.fds[0]);
   pair.send_byte();
   ASSERT_TRUE(loop.run_until([&] { return client.calls > 0; }, 5s));
   const int after_first = client.calls;
@@ -73,102 +90,154 @@ TEST(NetPoller, ReportsEachChangeOnce) {
   EXPECT_EQ(client.calls, after_first);
   pair.send_byte();
   EXPECT_TRUE(loop.run_until([&] { return client.calls > after_first; }, 5s));
-  loop.poller().remove(token, pair.fds[0]);
 }
 
-// Both sockets are ready in one batch; whichever is told first removes the
-// other, which then must not be called with its stale event.
-TEST(NetPoller, RemovedDuringABatchIsNotCalled) {
+// Both sockets are ready in one batch; whichever is told first releases the
+// other's slot, which then must not be called with its stale event.
+TEST(NetPoller, ReleasedDuringABatchIsNotCalled) {
   EventLoop loop;
   SocketPair first_pair;
   SocketPair second_pair;
   RecordingClient first;
   RecordingClient second;
-  std::error_code ec;
-  const Poller::Token first_token = loop.poller().add(first_pair.fds[0], first, ec);
-  const Poller::Token second_token = loop.poller().add(second_pair.fds[0], second, ec);
-  bool first_removed = false;
-  bool second_removed = false;
-  first.then = [&] {
-    if (!second_removed) loop.poller().remove(second_token, second_pair.fds[0]);
-    second_removed = true;
-  };
-  second.then = [&] {
-    if (!first_removed) loop.poller().remove(first_token, first_pair.fds[0]);
-    first_removed = true;
-  };
+  Held first_held(loop.poller(), first, first_pair.fds[0]);
+  Held second_held(loop.poller(), second, second_pair.fds[0]);
+  first.then = [&] { second_held.release(); };
+  second.then = [&] { first_held.release(); };
   first_pair.send_byte();
   second_pair.send_byte();
   ASSERT_TRUE(loop.run_until([&] { return first.calls + second.calls > 0; }, 5s));
   loop.run_for(30ms);
   EXPECT_EQ(first.calls + second.calls, 1);
-  if (!first_removed) loop.poller().remove(first_token, first_pair.fds[0]);
-  if (!second_removed) loop.poller().remove(second_token, second_pair.fds[0]);
 }
 
-// forget() + close: the kernel drops the descriptor from the set; the slot is
-// free, the others still report, and a new socket (often given the same
-// descriptor number) registers and reports as usual.
-TEST(NetPoller, ForgottenAndClosedSocketsLeaveTheSetCleanly) {
+// The slot released in the batch is taken again at once by a newcomer (the
+// free list hands out the same index): the event collected for the earlier
+// holder is not delivered to the newcomer.
+TEST(NetPoller, AReusedSlotDoesNotGetItsEarlierHoldersEvent) {
+  EventLoop loop;
+  SocketPair first_pair;
+  SocketPair second_pair;
+  RecordingClient first;
+  RecordingClient second;
+  RecordingClient newcomer;
+  Held first_held(loop.poller(), first, first_pair.fds[0]);
+  Held second_held(loop.poller(), second, second_pair.fds[0]);
+  std::unique_ptr<Held> newcomer_held;
+  auto replace = [&](Held& other) {
+    if (newcomer_held) return;
+    const std::uint32_t freed = other.slot;
+    other.release();
+    newcomer_held = std::make_unique<Held>(loop.poller(), newcomer);
+    EXPECT_EQ(newcomer_held->slot, freed);
+  };
+  first.then = [&] { replace(second_held); };
+  second.then = [&] { replace(first_held); };
+  first_pair.send_byte();
+  second_pair.send_byte();
+  ASSERT_TRUE(loop.run_until([&] { return first.calls + second.calls > 0; }, 5s));
+  loop.run_for(30ms);
+  EXPECT_EQ(first.calls + second.calls, 1);
+  EXPECT_EQ(newcomer.calls, 0);
+}
+
+// Released, then closed: the kernel drops the descriptor from the set; the
+// slot is free, the others still report, and a new socket (often given the
+// same descriptor number) is watched and reports as usual.
+TEST(NetPoller, ReleasedAndClosedSocketsLeaveTheSetCleanly) {
   EventLoop loop;
   auto closing = std::make_unique<SocketPair>();
   SocketPair staying;
-  RecordingClient forgotten;
+  RecordingClient released;
   RecordingClient other;
-  std::error_code ec;
-  const Poller::Token token = loop.poller().add(closing->fds[0], forgotten, ec);
-  const Poller::Token other_token = loop.poller().add(staying.fds[0], other, ec);
-  ASSERT_FALSE(ec);
+  Held released_held(loop.poller(), released, closing->fds[0]);
+  Held other_held(loop.poller(), other, staying.fds[0]);
+  ASSERT_FALSE(released_held.ec);
+  ASSERT_FALSE(other_held.ec);
   closing->send_byte();
-  loop.poller().forget(token);
+  released_held.release();
   closing.reset();
+  EXPECT_EQ(loop.poller().registered(), 1u);
   staying.send_byte();
   ASSERT_TRUE(loop.run_until([&] { return other.calls > 0; }, 5s));
   loop.run_for(30ms);
-  EXPECT_EQ(forgotten.calls, 0);
+  EXPECT_EQ(released.calls, 0);
 
   SocketPair fresh;
   RecordingClient newcomer;
-  const Poller::Token fresh_token = loop.poller().add(fresh.fds[0], newcomer, ec);
-  ASSERT_FALSE(ec) << ec.message();
+  Held fresh_held(loop.poller(), newcomer, fresh.fds[0]);
+  ASSERT_FALSE(fresh_held.ec) << fresh_held.ec.message();
   fresh.send_byte();
   EXPECT_TRUE(loop.run_until([&] { return newcomer.calls > 0; }, 5s));
-  EXPECT_EQ(forgotten.calls, 0);
-  loop.poller().remove(fresh_token, fresh.fds[0]);
-  loop.poller().remove(other_token, staying.fds[0]);
+  EXPECT_EQ(released.calls, 0);
 }
 
-// With nothing registered the poller holds no pending work: run() returns.
-TEST(NetPoller, LoopRunReturnsOnceNothingIsRegistered) {
+// With nothing watched the poller holds no pending work: run() returns,
+// even while slots are held without a descriptor.
+TEST(NetPoller, LoopRunReturnsOnceNothingIsWatched) {
   EventLoop loop;
   SocketPair pair;
-  RecordingClient client;
-  std::error_code ec;
-  const Poller::Token token = loop.poller().add(pair.fds[0], client, ec);
-  loop.poller().remove(token, pair.fds[0]);
+  RecordingClient watching;
+  RecordingClient waiting_for_a_socket;
+  Held unwatched(loop.poller(), waiting_for_a_socket);
+  {
+    Held held(loop.poller(), watching, pair.fds[0]);
+    EXPECT_EQ(loop.poller().registered(), 1u);
+  }
+  EXPECT_EQ(loop.poller().registered(), 0u);
   const auto start = std::chrono::steady_clock::now();
   loop.run();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 
-// A loop destroyed with clients still registered tells them, so that what
-// their wait held (a connection's reference to itself) is released.
-TEST(NetPoller, DestroyingTheLoopTellsRegisteredClients) {
-  auto loop = std::make_unique<EventLoop>();
+// The slots are the loop's list of clients: every holder, watched or not,
+// is visited, and a released one no longer.
+TEST(NetPoller, ListsTheClientsHoldingSlots) {
+  EventLoop loop;
   SocketPair pair;
-  RecordingClient client;
-  std::error_code ec;
-  loop->poller().add(pair.fds[0], client, ec);
-  loop.reset();
-  EXPECT_EQ(client.gone, 1);
+  RecordingClient watched;
+  RecordingClient unwatched;
+  RecordingClient released;
+  Held watched_held(loop.poller(), watched, pair.fds[0]);
+  Held unwatched_held(loop.poller(), unwatched);
+  Held released_held(loop.poller(), released);
+  released_held.release();
+  std::vector<detail::ReadinessClient*> seen;
+  loop.poller().for_each_client([&](detail::ReadinessClient& client) { seen.push_back(&client); });
+  EXPECT_THAT(seen, ::testing::UnorderedElementsAre(&watched, &unwatched));
 }
 
-TEST(NetPoller, AFailedRegistrationSaysWhy) {
+// A loop destroyed while clients hold slots tells them, so that what their
+// wait held (a connection's reference to itself) is released.
+TEST(NetPoller, DestroyingTheLoopTellsTheClientsHoldingSlots) {
+  auto loop = std::make_unique<EventLoop>();
+  SocketPair pair;
+  RecordingClient watched;
+  RecordingClient unwatched;
+  RecordingClient released;
+  loop->poller().reserve(unwatched);
+  std::error_code ec;
+  loop->poller().watch(loop->poller().reserve(watched), pair.fds[0], ec);
+  ASSERT_FALSE(ec);
+  loop->poller().release(loop->poller().reserve(released));
+  loop.reset();
+  EXPECT_EQ(watched.gone, 1);
+  EXPECT_EQ(unwatched.gone, 1);
+  EXPECT_EQ(released.gone, 0);
+}
+
+// A descriptor epoll refuses: the reason is given, the slot stays held and
+// unwatched, and releasing it leaves nothing behind.
+TEST(NetPoller, AFailedWatchSaysWhy) {
   EventLoop loop;
   RecordingClient client;
+  const std::uint32_t slot = loop.poller().reserve(client);
   std::error_code ec;
-  loop.poller().add(-1, client, ec);
-  EXPECT_TRUE(ec);
+  loop.poller().watch(slot, -1, ec);
+  EXPECT_EQ(ec, std::errc::bad_file_descriptor);
+  EXPECT_EQ(loop.poller().registered(), 0u);
+  loop.poller().release(slot);
+  EXPECT_EQ(loop.poller().registered(), 0u);
 }
 
 }  // namespace
