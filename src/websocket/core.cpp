@@ -34,15 +34,6 @@ WebSocket::Core::~Core() {
   }
 }
 
-void WebSocket::Core::set_url(std::initializer_list<std::string_view> parts) {
-  std::size_t size = 0;
-  for (std::string_view part : parts) size += part.size();
-  url_ = std::make_unique_for_overwrite<char[]>(size + 1);
-  char* end = url_.get();
-  for (std::string_view part : parts) end += part.copy(end, part.size());
-  *end = '\0';
-}
-
 void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection,
                              std::size_t max_buffered_amount) {
   connection_ = std::move(connection);

@@ -17,6 +17,7 @@
 #include "faye/net/event_loop.hpp"
 #include "faye/net/timer.hpp"
 #include "faye/websocket.hpp"
+#include "shared_url.hpp"
 
 namespace faye {
 
@@ -65,9 +66,10 @@ class WebSocket::Core : private driver::Handler,
   std::atomic<std::size_t> in_flight{0};
 
   // Written once before the socket is handed to the application, then read-only.
-  // The URL is the concatenation of `parts`, copied once.
-  void set_url(std::initializer_list<std::string_view> parts);
-  std::string_view url() const { return url_ ? std::string_view(url_.get()) : std::string_view(); }
+  // The URL is the concatenation of `parts` (shared with the thread's
+  // previous socket when equal).
+  void set_url(std::initializer_list<std::string_view> parts) { url_ = detail::SharedUrl::make(parts); }
+  std::string_view url() const { return url_.view(); }
   // "hybi-13" for a client (any thread). A server's driver exists before the
   // socket is handed to the application and never changes.
   std::string_view version() const;
@@ -123,7 +125,7 @@ class WebSocket::Core : private driver::Handler,
     return speaks_hybi_ ? static_cast<driver::Hybi*>(driver_.get()) : nullptr;
   }
 
-  std::unique_ptr<char[]> url_;  // NUL-terminated: a pointer, not a 32-byte std::string
+  detail::SharedUrl url_;  // a pointer, not a 32-byte std::string
   Millis ping_interval_;
   Millis close_timeout_;
   std::shared_ptr<net::Connection> connection_;
