@@ -391,7 +391,7 @@ void ServerConnection::output_drained() {
 // ---- Timers ---------------------------------------------------------------------------
 
 void ServerConnection::arm_idle_timer(std::chrono::milliseconds timeout) {
-  written_mark_ = connection_->stats().bytes_written;
+  connection_->take_write_progress();  // progress is judged from now
   request_deadline_ = false;
   start_timer(timeout);
 }
@@ -415,7 +415,7 @@ void ServerConnection::on_idle_timeout() {
     // Responses are still leaving: idle only if the peer has read nothing
     // for a whole period. A peer that stopped reading is dropped (its data
     // would sit in our queue forever).
-    if (connection_->stats().bytes_written != written_mark_) {
+    if (connection_->take_write_progress()) {
       arm_idle_timer(config().keep_alive_timeout);
     } else {
       abort();

@@ -147,7 +147,6 @@ class ServerConnection final : public net::Connection::Handler,
   // Input not parsed yet: only while held back (reading paused), so it never
   // exceeds one read batch.
   std::string input_;
-  std::uint64_t written_mark_ = 0;  // bytes written when the idle timer was armed
   bool in_request_ = false;
   bool head_handled_ = false;  // the current request's expectations are dealt with
   bool held_back_ = false;

@@ -37,7 +37,8 @@ struct Connection::Extras {
   Timer linger;               // close(): bounds the rest of the close
   std::error_code reason;     // for on_closed, once the close is over
   std::string pending_input;  // adopt(): bytes read before the hand-off
-  Stats stats;                // from enable_stats(); its bytes_written unused
+  Stats stats;                // from enable_stats()
+  std::unique_ptr<Stream> stream;  // see streamed_
 };
 
 Connection::Extras& Connection::extras() {
@@ -47,16 +48,16 @@ Connection::Extras& Connection::extras() {
 
 // A plain TCP socket is read and written here, without a virtual call.
 inline IoResult Connection::read_some(MutableBytes into) {
-  return stream_ ? stream_->read_some(into) : tcp::read_some(fd_, into);
+  return streamed_ ? extras_->stream->read_some(into) : tcp::read_some(fd_, into);
 }
 
 inline IoResult Connection::write_some(std::span<const asio::const_buffer> buffers) {
-  return stream_ ? stream_->write_some(buffers) : tcp::write_some(fd_, buffers);
+  return streamed_ ? extras_->stream->write_some(buffers) : tcp::write_some(fd_, buffers);
 }
 
 void Connection::close_descriptor() noexcept {
-  if (stream_) {
-    stream_->close();
+  if (streamed_) {
+    extras_->stream->close();
   } else if (fd_ >= 0) {
     ::close(fd_);
   }
@@ -119,7 +120,8 @@ Connection::Connection(Key key, EventLoop& loop, std::unique_ptr<Stream> stream,
   }
   if (fd_ < 0) {
     fd_ = stream->native_handle();
-    stream_ = std::move(stream);
+    extras().stream = std::move(stream);
+    streamed_ = true;
   }
 }
 
@@ -147,9 +149,7 @@ void Connection::enable_stats() {
 }
 
 Connection::Stats Connection::stats() const noexcept {
-  Stats stats = counting_ ? extras_->stats : Stats{};
-  stats.bytes_written = bytes_written_;
-  return stats;
+  return counting_ ? extras_->stats : Stats{};
 }
 
 void Connection::start() {
@@ -408,7 +408,8 @@ void Connection::flush() {
 
 // Called after each write, with the queue not empty.
 void Connection::consume(std::size_t bytes) {
-  bytes_written_ += bytes;
+  wrote_ = true;
+  if (counting_) extras_->stats.bytes_written += bytes;
   writes_->buffered -= bytes;
   while (bytes > 0) {
     WriteQueue& queue = *writes_;
@@ -529,7 +530,7 @@ void Connection::shutdown_send() {
     state_ = State::lingering;
     return finish(extras_->reason);
   }
-  const IoResult result = stream_ ? stream_->shutdown_send() : tcp::shutdown_send(fd_);
+  const IoResult result = streamed_ ? extras_->stream->shutdown_send() : tcp::shutdown_send(fd_);
   if (result.wait != Wait::none) return wait_writable(result.wait);
   state_ = State::lingering;
   if (result.error || eof_received_ || !started_) return finish(extras_->reason);

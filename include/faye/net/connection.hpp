@@ -77,9 +77,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
 
   using Options = ConnectionOptions;
 
-  // Counters for tests and benchmarks. bytes_written is always counted (the
-  // HTTP server's idle timeout watches it); the others only after
-  // enable_stats(), so that a connection doesn't carry them all its life.
+  // Counters for tests and benchmarks, from enable_stats() on, so that a
+  // connection doesn't carry them all its life.
   struct Stats {
     std::uint64_t bytes_read = 0;
     std::uint64_t bytes_written = 0;
@@ -162,6 +161,14 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // Starts counting every field of Stats (zero until then).
   void enable_stats();
   Stats stats() const noexcept;
+  // Whether the socket took any byte since the last call (or since it was
+  // made): a server's idle timeout tells a slow reader from a stalled one by
+  // it, at the cost of a bit rather than a counter.
+  bool take_write_progress() noexcept {
+    const bool wrote = wrote_;
+    wrote_ = false;
+    return wrote;
+  }
 
  private:
   friend std::size_t notify_shutdown(EventLoop& loop);  // calls handler_->on_shutdown()
@@ -209,18 +216,14 @@ class Connection final : public std::enable_shared_from_this<Connection>,
     std::chrono::duration<std::uint32_t, std::milli> linger_timeout;
   };
 
-  // An idle connection is 120 bytes, 136 with make_shared's control block:
-  // one 144-byte heap chunk and nothing else. Keep it so.
+  // An idle connection is 104 bytes, 120 with make_shared's control block:
+  // one 128-byte heap chunk and nothing else. Keep it so.
   EventLoop& loop_;
-  // TLS, or a socket that Asio kept (release_from_reactor() failed); null
-  // for a plain TCP socket, which is no more than its descriptor (fd_).
-  std::unique_ptr<Stream> stream_;
   Handler* handler_ = nullptr;
   std::unique_ptr<WriteQueue> writes_;  // only while bytes wait to be written
   std::unique_ptr<Extras> extras_;
   // Held while waiting for readiness, as a pending Asio wait would hold it.
   std::shared_ptr<Connection> waiting_self_;
-  std::uint64_t bytes_written_ = 0;
   Settings options_;
   int fd_ = -1;
   // The poller's slot, from construction until closed (or the poller is
@@ -250,6 +253,10 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   bool peer_done_ : 1 = false;      // close_after_flush(): no FIN to wait for
   bool counting_ : 1 = false;       // enable_stats(): extras_->stats counts
   bool pending_input_ : 1 = false;  // adopt(): extras_->pending_input to deliver
+  // TLS, or a socket that Asio kept (release_from_reactor() failed), is
+  // extras_->stream; a plain TCP socket is no more than its descriptor (fd_).
+  bool streamed_ : 1 = false;
+  bool wrote_ : 1 = false;  // see take_write_progress()
 };
 
 }  // namespace faye::net
