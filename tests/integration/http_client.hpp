@@ -56,6 +56,9 @@ class HttpClient {
 
   // The deadline of each read call (from the call's start).
   void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
+  // SO_RCVBUF for the next connect() (0: the system's): a small one makes the
+  // server's output wait in its own queue rather than in ours.
+  void set_receive_buffer(int bytes) { receive_buffer_ = bytes; }
 
   // `host` is an IPv4 or IPv6 literal ("127.0.0.1", "::1").
   bool connect(const std::string& host, std::uint16_t port) {
@@ -85,6 +88,9 @@ class HttpClient {
     ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     const int on = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    if (receive_buffer_ > 0) {
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_, sizeof receive_buffer_);
+    }
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0) {
       close();
       return false;
@@ -274,6 +280,7 @@ class HttpClient {
 
   std::chrono::milliseconds timeout_;
   int fd_ = -1;
+  int receive_buffer_ = 0;
   SSL_CTX* ctx_ = nullptr;
   SSL* ssl_ = nullptr;
   std::string buffer_;

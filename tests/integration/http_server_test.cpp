@@ -426,6 +426,56 @@ TEST(HttpServer, ClosesAnIdleKeepAliveConnection) {
   EXPECT_GE(Clock::now() - start, 150ms);
 }
 
+// A response still leaving when the keep-alive period ends: a reader who
+// takes bytes, however slowly, keeps the connection; one who took nothing for
+// a whole period is dropped (its output would sit in the queue forever).
+TEST(HttpServer, KeepsASlowReaderWhileItsResponseIsLeaving) {
+  ServerOptions options = test_options();
+  // The server sees the reader's progress only when its socket has room
+  // again (a third of a send buffer of up to 4 MB), so the period is long
+  // enough for that at the reader's pace, and the body long enough to still
+  // be in the server's queue when the period ends.
+  options.keep_alive_timeout = 300ms;
+  const std::string big(16 * 1024 * 1024, 'b');
+  Server server(options, [&](Request&) { return Response{200, {}, big}; });
+  server.start();
+
+  HttpClient client;
+  client.set_receive_buffer(8 * 1024);
+  ASSERT_TRUE(client.connect("127.0.0.1", server.port()));
+  ASSERT_TRUE(client.send(get("/")));
+  const std::string head = client.read_until("\r\n\r\n");
+  ASSERT_NE(head.find("200"), std::string::npos);
+  // At most 32 MB/s: the queue outlasts the first period.
+  std::size_t received = 0;
+  while (received < big.size()) {
+    const std::string piece = client.read_bytes(std::min<std::size_t>(64 * 1024, big.size() - received));
+    if (piece.empty()) break;
+    received += piece.size();
+    std::this_thread::sleep_for(2ms);
+  }
+  EXPECT_EQ(received, big.size());
+}
+
+TEST(HttpServer, DropsAReaderThatTakesNothingForAKeepAlivePeriod) {
+  ServerOptions options = test_options();
+  options.keep_alive_timeout = 100ms;
+  const std::string big(8 * 1024 * 1024, 'b');
+  Server server(options, [&](Request&) { return Response{200, {}, big}; });
+  server.start();
+
+  HttpClient client(3s);
+  client.set_receive_buffer(8 * 1024);
+  ASSERT_TRUE(client.connect("127.0.0.1", server.port()));
+  ASSERT_TRUE(client.send(get("/")));
+  std::this_thread::sleep_for(1s);  // not reading: the server gives up
+  const auto start = Clock::now();
+  const std::string rest = client.read_until_close();
+  EXPECT_TRUE(client.peer_closed());
+  EXPECT_LT(rest.size(), big.size());
+  EXPECT_LT(Clock::now() - start, 2s);
+}
+
 TEST(HttpServer, HoldsPipelinedRequestsBackWhileResponsesPileUp) {
   ServerOptions options = test_options();
   options.max_pending_output = 16 * 1024;
