@@ -89,7 +89,6 @@ ServerConnection::ServerConnection(ConnectionOwner& owner,
     : net::BasicTimer(connection->loop()),
       owner_(owner),
       connection_(std::move(connection)),
-      parser_(owner.config().parser),
       remote_address_(std::move(remote_address)) {
   if (remote_address_.empty()) remote_address_ = connection_->remote_endpoint();
 }
@@ -167,21 +166,21 @@ std::size_t ServerConnection::process(std::string_view data) {
       // byte; trickling bytes never extends it.
       arm_request_timer();
     }
-    const std::size_t n = parser_.parse(data.substr(used));
+    const std::size_t n = parser().parse(data.substr(used));
     used += n;
-    if (parser_.failed()) {
-      fail(parser_.error_status(), parser_.error_message());
+    if (parser().failed()) {
+      fail(parser().error_status(), parser().error_message());
       break;
     }
-    if (!head_handled_ && parser_.head_complete() && !handle_expectation()) break;
-    if (!parser_.complete()) {
+    if (!head_handled_ && parser().head_complete() && !handle_expectation()) break;
+    if (!parser().complete()) {
       // Waiting for more: the parser took everything it was given.
       if (n == 0) fail(400, "unparsable input");
       break;
     }
     in_request_ = false;
     cancel_timer();
-    if (parser_.upgrade()) {
+    if (parser().upgrade()) {
       upgrade(data.substr(used));
       return data.size();
     }
@@ -192,7 +191,7 @@ std::size_t ServerConnection::process(std::string_view data) {
 
 bool ServerConnection::handle_expectation() {
   head_handled_ = true;
-  const Request& request = parser_.request();
+  const Request& request = parser().request();
   const auto expect = request.headers.get_all("Expect");
   // RFC 9110 10.1.1: an HTTP/1.0 client cannot know the expectation
   // mechanism, so the field is ignored in its requests.
@@ -207,7 +206,7 @@ bool ServerConnection::handle_expectation() {
   }
   // RFC 9110 10.1.1: the client waits for 100 before sending the body; it
   // is pointless once body bytes have arrived or the request is whole.
-  if (!parser_.complete() && request.body.empty()) {
+  if (!parser().complete() && request.body.empty()) {
     connection_->write(std::string_view("HTTP/1.1 100 Continue\r\n\r\n"));
   }
   return true;
@@ -216,8 +215,8 @@ bool ServerConnection::handle_expectation() {
 // ---- Requests -----------------------------------------------------------------
 
 void ServerConnection::serve() {
-  const bool requested_keep_alive = parser_.keep_alive();
-  Request request = parser_.take();
+  const bool requested_keep_alive = parser().keep_alive();
+  Request request = parser().take();
   const bool head_only = request.method == "HEAD";
   const bool http10 = request.version_minor == 0;
   auto response = call_application(request, false);
@@ -233,12 +232,13 @@ void ServerConnection::upgrade(std::string_view rest) {
   // early WebSocket frames): stop reading so that its owner gets them all,
   // those already here through request.body, the rest by resuming reading.
   connection_->pause_reading();
-  Request request = parser_.take();
+  Request request = parser().take();
   request.body.assign(rest);
   input_.clear();
   const bool head_only = request.method == "HEAD";
   const bool http10 = request.version_minor == 0;
   auto response = call_application(request, true);
+  parser_.reset();  // no more requests on this connection
   if (!response) return;
   // Answered in HTTP instead (RFC 9110 7.8 lets a server ignore Upgrade):
   // what follows the head is of unknown framing, so the connection ends.

@@ -141,7 +141,15 @@ class ServerConnection final : public net::Connection::Handler,
   ServerConnection* prev_listed_ = nullptr;
   ConnectionOwner& owner_;
   std::shared_ptr<net::Connection> connection_;
-  RequestParser parser_;
+  // Made when the first byte arrives and dropped once the connection is
+  // upgraded: a connection that has sent nothing yet (a burst of new ones,
+  // or a slowloris) costs no parser, and a burst of upgrades reuses one
+  // parser's memory rather than holding one per connection until release.
+  std::optional<RequestParser> parser_;
+  RequestParser& parser() {
+    if (!parser_) parser_.emplace(config().parser);
+    return *parser_;
+  }
   bool request_deadline_ = false;  // the timer's purpose: request, else idle
   std::string remote_address_;  // for every request's Request::remote_address
   // Input not parsed yet: only while held back (reading paused), so it never
