@@ -32,10 +32,10 @@ void Client::start() {
   // RFC 6455 9.1: offer the registered extensions; check_response
   // activates those the server accepts.
   if (!options_.extensions.empty()) {
-    negotiated_ = std::make_unique<Extensions>();
-    std::string offer = negotiated_->generate_offer(options_.extensions);
+    set_negotiated(std::make_unique<Extensions>());
+    std::string offer = negotiated()->generate_offer(options_.extensions);
     if (offer.empty()) {
-      negotiated_.reset();
+      set_negotiated(nullptr);
     } else {
       request.append("Sec-WebSocket-Extensions: ").append(offer).append("\r\n");
     }
@@ -109,10 +109,11 @@ bool Client::check_response() {
   }
   auto extensions = headers.get_all("Sec-WebSocket-Extensions");
   if (!extensions) {
-    negotiated_.reset();  // the server declined every offer
+    set_negotiated(nullptr);  // the server declined every offer
     return true;
   }
-  if (!negotiated_) {
+  Extensions* const offered = negotiated();
+  if (!offered) {
     fail_handshake(Error::bad_extension,
                    "server negotiated extensions that were not offered: " + *extensions);
     return false;
@@ -120,15 +121,15 @@ bool Client::check_response() {
   // RFC 6455 4.1: an extension not offered, or parameters we did not allow
   // (RFC 7692 7), and "the client MUST _Fail the WebSocket Connection_".
   std::string error;
-  if (!negotiated_->activate(*extensions, error)) {
+  if (!offered->activate(*extensions, error)) {
     fail_handshake(Error::bad_extension, error);
     return false;
   }
-  if (negotiated_->active()) {
+  if (offered->active()) {
     set_extensions(std::move(*extensions));
-    allowed_rsv_ = negotiated_->rsv();
+    allowed_rsv_ = offered->rsv();
   } else {
-    negotiated_.reset();
+    set_negotiated(nullptr);
   }
   return true;
 }

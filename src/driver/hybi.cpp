@@ -127,7 +127,7 @@ void Hybi::accept_request(const http::Request& request, const ServerOptions& opt
         add_field("Sec-WebSocket-Extensions", answer);
         set_extensions(std::move(answer));
         allowed_rsv_ = negotiated->rsv();
-        negotiated_ = std::move(negotiated);
+        set_negotiated(std::move(negotiated));
       }
     }
   }
@@ -143,10 +143,14 @@ Hybi::Aside& Hybi::aside() {
 
 void Hybi::start() {
   if (state_ != ReadyState::connecting) return;
-  // Nothing else is in the box yet: pings need the connection open.
-  const std::unique_ptr<Aside> answer = std::move(aside_);
-  const std::string handshake = answer ? std::move(answer->handshake) : std::string();
-  const int reject_status = answer ? answer->reject_status : 0;
+  // The answer leaves the box (which may stay for the extensions).
+  std::string handshake;
+  int reject_status = 0;
+  if (aside_) {
+    handshake = std::exchange(aside_->handshake, std::string());
+    reject_status = std::exchange(aside_->reject_status, 0);
+    release_aside();
+  }
   if (reject_status != 0) {
     write(rejection(reject_status, handshake));
     Error error = reject_status == 426 ? Error::unsupported_version : Error::bad_request;
@@ -183,7 +187,7 @@ void Hybi::parse_frames(MutableBytes data) {
         header = data.data() + pos;
         pos += whole_header;
       } else {
-        Partial& gathered = partial();
+        Aside& gathered = aside();
         gathered.header_bytes[gathered.header_size++] = data[pos++];
         if (gathered.header_size < 2 ||
             gathered.header_size <
@@ -215,19 +219,33 @@ void Hybi::parse_frames(MutableBytes data) {
     stage_ = Stage::rest_of_payload;
     if (!on_payload(chunk, whole_frame)) break;
   }
-  release_partial();
+  release_aside();
 }
 
-Hybi::Partial& Hybi::partial() {
-  if (!partial_) partial_ = std::make_unique<Partial>();
-  return *partial_;
-}
-
-void Hybi::release_partial() noexcept {
-  if (!partial_) return;
-  const bool at_boundary = stage_ == Stage::header && partial_->header_size == 0 &&
+void Hybi::release_aside() noexcept {
+  if (!aside_) return;
+  // Closed: nothing in it will be used again.
+  if (state_ == ReadyState::closed) return aside_.reset();
+  const bool at_boundary = stage_ == Stage::header && aside_->header_size == 0 &&
                            message_type_ == Opcode::continuation;
-  if (at_boundary || state_ == ReadyState::closed) partial_.reset();
+  if (!at_boundary) return;
+  Aside& box = *aside_;
+  if (box.negotiated || !box.pings.empty() || !box.handshake.empty() || box.reject_status != 0) {
+    // Kept for those; the input buffers go, as they would with the box.
+    if (box.message.capacity() > std::string().capacity()) box.message = std::string();
+    if (box.control.capacity() > std::string().capacity()) box.control = std::string();
+    return;
+  }
+  aside_.reset();
+}
+
+void Hybi::set_negotiated(std::unique_ptr<Extensions> extensions) {
+  if (extensions) {
+    aside().negotiated = std::move(extensions);
+  } else if (aside_) {
+    aside_->negotiated.reset();
+    release_aside();
+  }
 }
 
 // The frame nearly every message is: final, text or binary, no RSV bits,
@@ -374,14 +392,14 @@ bool Hybi::begin_frame() {
 bool Hybi::on_payload(MutableBytes chunk, bool whole_frame) {
   const bool frame_done = frame_.length == 0;
   if (is_control(frame_.opcode)) {
-    if (!whole_frame) partial().control.append(as_text(chunk));
+    if (!whole_frame) aside().control.append(as_text(chunk));
     if (!frame_done) return true;
     stage_ = Stage::header;
     if (whole_frame) {
       on_control(chunk);
     } else {
-      std::string payload = std::move(partial_->control);
-      partial_->control.clear();
+      std::string payload = std::move(aside_->control);
+      aside_->control.clear();
       on_control(as_bytes(payload));
     }
     return state_ != ReadyState::closed;
@@ -396,7 +414,7 @@ bool Hybi::on_payload(MutableBytes chunk, bool whole_frame) {
   }
   bool unfragmented = whole_frame && frame_.fin && message_size() == 0 &&
                       static_cast<Opcode>(frame_.opcode) != Opcode::continuation;
-  if (!unfragmented) partial().message.append(as_text(chunk));
+  if (!unfragmented) aside().message.append(as_text(chunk));
   if (!frame_done) return true;
   stage_ = Stage::header;
   return finish_data_frame(unfragmented ? Bytes(chunk) : Bytes(), unfragmented);
@@ -407,7 +425,7 @@ bool Hybi::finish_data_frame(Bytes whole_message, bool unfragmented) {
   Opcode type = frame_type_;
   message_type_ = Opcode::continuation;
   MessageType message_type = type == Opcode::text ? MessageType::text : MessageType::binary;
-  Bytes data = unfragmented ? whole_message : as_bytes(partial_->message);
+  Bytes data = unfragmented ? whole_message : as_bytes(aside_->message);
   const std::uint8_t rsv = std::exchange(message_rsv_, 0);
   if (rsv != 0) {
     if (!restore_message(message_type, rsv, data)) return false;
@@ -420,10 +438,10 @@ bool Hybi::finish_data_frame(Bytes whole_message, bool unfragmented) {
   // RFC 6455 allows data after our close; the browser API drops it (HTML
   // "WebSocket message received": only in the OPEN state).
   if (state_ == ReadyState::open) handler_.on_message(message);
-  if (rsv != 0 && negotiated_) negotiated_->release_incoming();
+  if (rsv != 0 && negotiated()) negotiated()->release_incoming();
   // The buffer itself goes (or serves the next message of this read) when
   // parse_frames ends.
-  if (!unfragmented) partial_->message.clear();
+  if (!unfragmented) aside_->message.clear();
   return state_ != ReadyState::closed;
 }
 
@@ -433,7 +451,7 @@ bool Hybi::restore_message(MessageType type, std::uint8_t rsv, Bytes& data) {
   // RSV bits pass begin_frame only once extensions are negotiated: they
   // restore the message (in reverse order of activation).
   ExtensionMessage restored{.type = type, .rsv = rsv, .data = data, .max_length = max_length_};
-  ExtensionStatus status = negotiated_->process_incoming(restored);
+  ExtensionStatus status = negotiated()->process_incoming(restored);
   if (!status.ok()) {
     fail(status.error, status.close_code, status.message);
     return false;
@@ -470,7 +488,8 @@ void Hybi::on_control(Bytes payload) {
       if (it != pings.end()) {
         auto callback = std::move(it->callback);
         pings.erase(it);
-        if (pings.empty()) aside_.reset();
+        // An emptied box is freed by release_aside() after this read: the
+        // payload at hand may lie in it.
         if (callback) callback();
       }
       break;
@@ -519,7 +538,7 @@ void Hybi::fail_handshake(Error error, std::string_view message) {
 void Hybi::finish(std::uint16_t code, std::string_view reason) {
   // Nothing more will be compressed or inflated: free zlib's state now
   // rather than when the driver is destroyed.
-  if (negotiated_) negotiated_->close();
+  if (Extensions* extensions = negotiated()) extensions->close();
   finish_close(code, reason);
 }
 
@@ -527,8 +546,8 @@ std::size_t Hybi::memory_usage() const {
   auto heap = [](const std::string& buffer) {
     return buffer.capacity() > std::string().capacity() ? buffer.capacity() + 1 : 0;
   };
-  std::size_t total = negotiated_ ? negotiated_->memory_usage() : 0;
-  if (partial_) total += sizeof(Partial) + heap(partial_->message) + heap(partial_->control);
+  std::size_t total = negotiated() ? negotiated()->memory_usage() : 0;
+  if (aside_) total += sizeof(Aside) + heap(aside_->message) + heap(aside_->control);
   return total;
 }
 
@@ -537,7 +556,7 @@ bool Hybi::text(std::string_view message) { return text(message, true); }
 bool Hybi::binary(Bytes message) { return binary(message, true); }
 
 bool Hybi::send_message(Opcode opcode, Bytes payload, bool compress) {
-  if (state_ == ReadyState::open && !negotiated_ && payload.size() <= kMaxControlPayload) {
+  if (state_ == ReadyState::open && !negotiated() && payload.size() <= kMaxControlPayload) {
     // The common message: one small frame, header and payload assembled
     // for a single write; a client's masked on the way (RFC 6455 5.3).
     std::uint8_t buffer[2 + 4 + kMaxControlPayload];
@@ -563,7 +582,8 @@ bool Hybi::frame(Opcode opcode, Bytes payload, bool fin, bool compress) {
   if (state_ != ReadyState::open || is_control(static_cast<std::uint8_t>(opcode))) return false;
   auto first_byte =
       static_cast<std::uint8_t>((fin ? kFin : 0) | static_cast<std::uint8_t>(opcode));
-  if (!negotiated_) return send_frame(first_byte, payload);
+  Extensions* const extensions = negotiated();
+  if (!extensions) return send_frame(first_byte, payload);
 
   // Control frames never reach here: extensions see data frames only.
   const bool first = opcode != Opcode::continuation;
@@ -574,7 +594,7 @@ bool Hybi::frame(Opcode opcode, Bytes payload, bool fin, bool compress) {
       .first = first,
       .fin = fin,
       .compress = compress};
-  ExtensionStatus status = negotiated_->process_outgoing(message);
+  ExtensionStatus status = extensions->process_outgoing(message);
   if (!status.ok()) {
     fail(status.error, status.close_code, status.message);
     return false;
@@ -582,7 +602,7 @@ bool Hybi::frame(Opcode opcode, Bytes payload, bool fin, bool compress) {
   // The extensions' RSV bits go on the first frame only (RFC 7692 6.1).
   if (first) first_byte |= message.rsv;
   bool sent = send_frame(first_byte, message.data);
-  negotiated_->release_outgoing();
+  extensions->release_outgoing();
   return sent;
 }
 
@@ -601,7 +621,7 @@ bool Hybi::pong(Bytes payload) {
 
 bool Hybi::close(std::uint16_t code, std::string_view reason) {
   if (state_ == ReadyState::connecting) {
-    if (negotiated_) negotiated_->close();
+    if (Extensions* extensions = negotiated()) extensions->close();
     state_ = ReadyState::closed;
     handler_.on_close(code, reason);
     return true;

@@ -52,7 +52,7 @@ class Hybi : public Driver {
   bool frame(Opcode opcode, Bytes payload, bool fin, bool compress = true);
 
   // Heap bytes this connection holds beyond the object itself: message
-  // buffers and the extensions' state (zlib's included).
+  // buffers, the box they live in, and the extensions' state (zlib's included).
   std::size_t memory_usage() const;
 
  protected:
@@ -101,7 +101,7 @@ class Hybi : public Driver {
   Role role_;
   Stage stage_ = Stage::header;  // of the frame parser (below)
   // Message reassembly: the type of the message in progress (continuation
-  // when none), and the UTF-8 state of text; its bytes are in partial_.
+  // when none), and the UTF-8 state of text; its bytes are in aside_.
   Opcode message_type_ = Opcode::continuation;
   Opcode frame_type_ = Opcode::continuation;  // data type of the current frame
   std::uint8_t message_rsv_ = 0;  // RSV bits of the incoming message's first frame
@@ -111,43 +111,40 @@ class Hybi : public Driver {
  protected:
   // Negotiated extensions (client: offered, until the response arrives);
   // null when none, which keeps the framing path as it is without them.
-  std::unique_ptr<Extensions> negotiated_;
+  Extensions* negotiated() const noexcept { return aside_ ? aside_->negotiated.get() : nullptr; }
+  // Null: none (any more).
+  void set_negotiated(std::unique_ptr<Extensions> extensions);
 
  private:
-  // What only a moment of the connection needs, in one box since no moment
-  // needs both: the server's handshake answer, decided in the constructor and
-  // freed by start(), and the pings sent with a callback, awaiting their pong.
-  struct Aside {
-    int reject_status = 0;  // 0 = accept; else the HTTP status of the refusal
-    std::string handshake;  // the response head to send, or the reason for refusing
-    std::vector<PendingPing> pings;
-  };
-  Aside& aside();
-  std::unique_ptr<Aside> aside_;
-
   // Ends the connection: frees the extensions' state, then reports the close.
   void finish(std::uint16_t code, std::string_view reason);
 
   std::size_t max_length_;
 
-  // What only input split across reads needs: a header's first bytes, a
-  // control frame's payload, a message's bytes (fragmented, or a frame that
-  // did not arrive whole). Allocated when first needed and freed once the
-  // parser is back at a frame boundary with no message in progress, so that
-  // an idle connection holds a null pointer instead of two empty strings.
-  struct Partial {
+  // What not every connection needs at every moment, in one box allocated
+  // when first needed and freed when nothing in it is needed any more, so
+  // that an idle connection holds a null pointer:
+  // - input split across reads: a header's first bytes, a control frame's
+  //   payload, a message's bytes (fragmented, or a frame that did not arrive
+  //   whole), until the parser is back at a frame boundary;
+  // - the server's handshake answer, decided in the constructor, until start();
+  // - pings sent with a callback, until their pong;
+  // - negotiated extensions, for the connection's life.
+  struct Aside {
     std::string message;
     std::string control;
     std::uint8_t header_size = 0;  // bytes gathered into header_bytes
     std::uint8_t header_bytes[kMaxHeaderSize] = {};
+    int reject_status = 0;  // 0 = accept; else the HTTP status of the refusal
+    std::string handshake;  // the response head to send, or the reason for refusing
+    std::vector<PendingPing> pings;
+    std::unique_ptr<Extensions> negotiated;
   };
-  Partial& partial();
-  std::uint8_t gathered_header_size() const noexcept {
-    return partial_ ? partial_->header_size : 0;
-  }
-  std::size_t message_size() const noexcept { return partial_ ? partial_->message.size() : 0; }
-  // Frees partial_ when nothing in it is still needed.
-  void release_partial() noexcept;
+  Aside& aside();
+  std::uint8_t gathered_header_size() const noexcept { return aside_ ? aside_->header_size : 0; }
+  std::size_t message_size() const noexcept { return aside_ ? aside_->message.size() : 0; }
+  // Frees aside_ when nothing in it is still needed (called between reads).
+  void release_aside() noexcept;
 
   // Frame parser state (and stage_, above): the current frame's header,
   // where, once the payload has begun, `length` counts the bytes still to
@@ -155,7 +152,7 @@ class Hybi : public Driver {
   // the bytes received: 8 bytes less per connection).
   FrameHeader frame_;
 
-  std::unique_ptr<Partial> partial_;
+  std::unique_ptr<Aside> aside_;
 };
 
 }  // namespace faye::driver

@@ -645,7 +645,9 @@ TEST(DeflateBomb, IncompressibleMessageAtMaxLengthIsAccepted) {
 std::size_t connection_memory(DeflateOptions server_options, DeflateOptions client_options = {}) {
   DriverPair pair({.extensions = {deflate(client_options)}},
                   {.extensions = {deflate(server_options)}});
-  EXPECT_EQ(pair.server->memory_usage(), 0u);  // zlib state is allocated on first use
+  // zlib's state (kilobytes) is allocated on first use: until then, only
+  // the box that holds the negotiated extensions.
+  EXPECT_LT(pair.server->memory_usage(), 256u);
   std::string message = far_repeats();
   pair.client->text(message);
   pair.to_server();
