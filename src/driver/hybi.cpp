@@ -55,13 +55,16 @@ Hybi::Hybi(Role role, Handler& handler, std::size_t max_length)
     : Driver(handler), role_(role), max_length_(max_length) {}
 
 Hybi::Hybi(const http::Request& request, Handler& handler, const ServerOptions& options)
-    : Hybi(Role::server, handler, options.max_length) {
-  accept_request(request, options);
+    : Hybi(request, handler, ServerSettings(options)) {}
+
+Hybi::Hybi(const http::Request& request, Handler& handler, const ServerSettings& settings)
+    : Hybi(Role::server, handler, settings.max_length) {
+  accept_request(request, settings);
 }
 
 // RFC 6455 4.2.1 and 4.2.2: validate the opening handshake and prepare the
 // response, or the reason to refuse it.
-void Hybi::accept_request(const http::Request& request, const ServerOptions& options) {
+void Hybi::accept_request(const http::Request& request, const ServerSettings& options) {
   auto reject = [&](int status, std::string message) {
     aside().reject_status = status;
     aside_->handshake = std::move(message);

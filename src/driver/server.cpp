@@ -10,16 +10,29 @@ namespace faye::driver {
 // As websocket-driver's Driver.rack: the request's headers alone say which
 // protocol it speaks.
 std::unique_ptr<Driver> accept(const http::Request& request, Handler& handler,
-                               const ServerOptions& options) {
+                               const ServerSettings& settings) {
   switch (detect_protocol(request)) {
     case Protocol::draft75:
-      return std::make_unique<Draft75>(request, handler, options);
-    case Protocol::draft76:
+    case Protocol::draft76: {
+      // Rare enough that the drafts take their options as they are.
+      const ServerOptions options{.protocols = settings.protocols,
+                                  .headers = settings.headers,
+                                  .max_length = settings.max_length,
+                                  .extensions = settings.extensions};
+      if (detect_protocol(request) == Protocol::draft75) {
+        return std::make_unique<Draft75>(request, handler, options);
+      }
       return std::make_unique<Draft76>(request, handler, options);
+    }
     case Protocol::hybi:
       break;
   }
-  return std::make_unique<Hybi>(request, handler, options);
+  return std::make_unique<Hybi>(request, handler, settings);
+}
+
+std::unique_ptr<Driver> accept(const http::Request& request, Handler& handler,
+                               const ServerOptions& options) {
+  return accept(request, handler, ServerSettings(options));
 }
 
 }  // namespace faye::driver

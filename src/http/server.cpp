@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -74,6 +75,19 @@ class Worker final : public detail::ConnectionOwner {
     if (auto doomed = connections_.remove(connection)) loop_.defer([doomed = std::move(doomed)] {});
   }
 
+  RequestParser take_parser() override {
+    if (!spare_parser_) return RequestParser(config_.parser);
+    RequestParser parser = std::move(*spare_parser_);
+    spare_parser_.reset();
+    return parser;
+  }
+
+  void give_back(RequestParser parser) noexcept override {
+    if (spare_parser_) return;
+    parser.reset();
+    spare_parser_.emplace(std::move(parser));
+  }
+
   void hijacked() override {
     // Taken over while stopping: the new owner (a WebSocket accepted during
     // the stop) missed the first notification.
@@ -135,6 +149,7 @@ class Worker final : public detail::ConnectionOwner {
   net::Timer poll_timer_;
   net::Timer deadline_;
   detail::ServerConnectionList connections_;
+  std::optional<RequestParser> spare_parser_;  // see take_parser()
   std::atomic<bool> stopping_{false};
   bool shutdown_begun_ = false;
 };

@@ -238,7 +238,9 @@ void ServerConnection::upgrade(std::string_view rest) {
   const bool head_only = request.method == "HEAD";
   const bool http10 = request.version_minor == 0;
   auto response = call_application(request, true);
-  parser_.reset();  // no more requests on this connection
+  // No more requests on this connection.
+  owner_.give_back(std::move(*parser_));
+  parser_.reset();
   if (!response) return;
   // Answered in HTTP instead (RFC 9110 7.8 lets a server ignore Upgrade):
   // what follows the head is of unknown framing, so the connection ends.

@@ -51,6 +51,11 @@ class ConnectionOwner {
   virtual bool stopping() const noexcept = 0;
   // The connection is done with: drop it, but not under the caller's feet.
   virtual void release(ServerConnection& connection) = 0;
+  // A parser for a connection's first bytes, and its return once the
+  // connection is upgraded: a loop keeps one parser for the next
+  // connection, so that a handshake costs no parser of its own.
+  virtual RequestParser take_parser() = 0;
+  virtual void give_back(RequestParser parser) noexcept = 0;
   // The application took a connection over. The server keeps nothing of it:
   // its loop lists the connection (net::EventLoop::connections()) for a
   // graceful stop to wait for.
@@ -147,7 +152,7 @@ class ServerConnection final : public net::Connection::Handler,
   // parser's memory rather than holding one per connection until release.
   std::optional<RequestParser> parser_;
   RequestParser& parser() {
-    if (!parser_) parser_.emplace(config().parser);
+    if (!parser_) parser_.emplace(owner_.take_parser());
     return *parser_;
   }
   bool request_deadline_ = false;  // the timer's purpose: request, else idle

@@ -292,12 +292,12 @@ void Connection::on_read_error(std::error_code ec) {
     if (state_ == State::open) {
       begin_close(ec);
     } else if (state_ == State::lingering) {
-      finish(extras_->reason);
+      finish(close_reason());
     }
     return;
   }
   // After our FIN, the exchange is complete whatever the peer does.
-  finish(state_ == State::lingering ? extras_->reason : ec);
+  finish(state_ == State::lingering ? close_reason() : ec);
 }
 
 bool Connection::write(Bytes data) {
@@ -461,8 +461,8 @@ void Connection::wait_writable(Wait wait) {
   // Wait::read: TLS must receive (a handshake message) before it can send.
   write_waits_for_input_ = wait == Wait::read;
   if (!waiting_self_) waiting_self_ = shared_from_this();
-  // (A connection that is not open is closing: begin_close() made extras_.)
-  if (state_ != State::open && !extras_->linger.pending()) arm_linger();
+  // Not open: closing, and a flush that must wait is bounded by the linger.
+  if (state_ != State::open && !(extras_ && extras_->linger.pending())) arm_linger();
 }
 
 void Connection::pause_reading() {
@@ -494,7 +494,8 @@ void Connection::close_after_flush() {
 void Connection::begin_close(std::error_code reason) {
   if (state_ != State::open) return;
   state_ = State::closing;
-  extras().reason = reason;
+  // A clean close that completes at once needs no Extras (see close_reason()).
+  if (reason) extras().reason = reason;
   // Without a FIN to wait for, only a flush that has to wait needs bounding
   // (wait_writable() arms the timer then): a close that completes at once
   // costs no timer.
@@ -511,11 +512,15 @@ void Connection::begin_close(std::error_code reason) {
   }
 }
 
+std::error_code Connection::close_reason() const noexcept {
+  return extras_ ? extras_->reason : std::error_code();
+}
+
 void Connection::arm_linger() {
-  extras_->linger.start(options_.linger_timeout, [weak = weak_from_this()] {
+  extras().linger.start(options_.linger_timeout, [weak = weak_from_this()] {
     if (auto self = weak.lock()) {
       // Everything sent and only the peer's FIN missing is still a clean close.
-      self->finish(self->queue_empty() ? self->extras_->reason
+      self->finish(self->queue_empty() ? self->close_reason()
                                        : std::error_code(asio::error::timed_out));
     }
   });
@@ -528,12 +533,12 @@ void Connection::shutdown_send() {
     // fewer. Unread input would make either send RST; the peer has none to
     // send.
     state_ = State::lingering;
-    return finish(extras_->reason);
+    return finish(close_reason());
   }
   const IoResult result = streamed_ ? extras_->stream->shutdown_send() : tcp::shutdown_send(fd_);
   if (result.wait != Wait::none) return wait_writable(result.wait);
   state_ = State::lingering;
-  if (result.error || eof_received_ || !started_) return finish(extras_->reason);
+  if (result.error || eof_received_ || !started_) return finish(close_reason());
   // Keep reading (and discarding) until the peer's FIN: closing with unread
   // input would make the kernel send RST, which can destroy our last bytes
   // before the peer reads them.

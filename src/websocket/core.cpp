@@ -42,11 +42,9 @@ void WebSocket::Core::attach(std::shared_ptr<net::Connection> connection,
 }
 
 void WebSocket::Core::accept(const http::Request& request, const Options& options) {
-  driver::ServerOptions server_options{.protocols = options.protocols,
-                                       .headers = options.headers,
-                                       .max_length = options.max_length,
-                                       .extensions = options.extensions};
-  driver_ = driver::accept(request, *this, server_options);
+  const driver::ServerSettings settings(options.protocols, options.headers, options.max_length,
+                                        options.extensions);
+  driver_ = driver::accept(request, *this, settings);
   speaks_hybi_ = dynamic_cast<driver::Hybi*>(driver_.get()) != nullptr;
 }
 

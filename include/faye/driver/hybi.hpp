@@ -25,6 +25,7 @@ class Hybi : public Driver {
 
   // Server role: validates the request now; start() answers it.
   Hybi(const http::Request& request, Handler& handler, const ServerOptions& options = {});
+  Hybi(const http::Request& request, Handler& handler, const ServerSettings& settings);
 
   std::string_view version() const override;
   void start() override;
@@ -77,7 +78,7 @@ class Hybi : public Driver {
   // received, or inside a payload.
   enum class Stage : std::uint8_t { header, payload, rest_of_payload };
 
-  void accept_request(const http::Request& request, const ServerOptions& options);
+  void accept_request(const http::Request& request, const ServerSettings& options);
   // The common case of parse_frames: whole messages in one frame each.
   std::size_t take_whole_messages(MutableBytes data, std::size_t pos);
   bool begin_frame();

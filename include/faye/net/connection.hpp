@@ -197,6 +197,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void begin_close(std::error_code reason);
   // Bounds the rest of the close by Options::linger_timeout.
   void arm_linger();
+  // Why the close began (for on_closed): clean unless begin_close() was given
+  // a reason, which then lives in Extras.
+  std::error_code close_reason() const noexcept;
   // The stream's operations: a plain TCP socket has no Stream object.
   IoResult read_some(MutableBytes into);
   IoResult write_some(std::span<const asio::const_buffer> buffers);
