@@ -66,7 +66,27 @@ IoResult read_some(int fd, MutableBytes into) {
   }
 }
 
+namespace {
+
+IoResult write_result(ssize_t n) {
+  if (n >= 0) return {static_cast<std::size_t>(n), Wait::none, {}};
+  if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, Wait::write, {}};
+  return {0, Wait::none, std::error_code(errno, asio::error::get_system_category())};
+}
+
+}  // namespace
+
 IoResult write_some(int fd, std::span<const asio::const_buffer> buffers) {
+  // MSG_NOSIGNAL: a peer that is gone is an error code, not SIGPIPE.
+  if (buffers.size() == 1) {
+    // The usual case (small messages gathered in one buffer): send() spares
+    // the kernel copying in a msghdr and an iovec array.
+    for (;;) {
+      const ssize_t n = ::send(fd, buffers[0].data(), buffers[0].size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      return write_result(n);
+    }
+  }
   std::array<iovec, 64> vectors;
   const std::size_t count = std::min(buffers.size(), vectors.size());
   for (std::size_t i = 0; i < count; ++i) {
@@ -77,12 +97,9 @@ IoResult write_some(int fd, std::span<const asio::const_buffer> buffers) {
   message.msg_iov = vectors.data();
   message.msg_iovlen = count;
   for (;;) {
-    // MSG_NOSIGNAL: a peer that is gone is an error code, not SIGPIPE.
     const ssize_t n = ::sendmsg(fd, &message, MSG_NOSIGNAL);
-    if (n >= 0) return {static_cast<std::size_t>(n), Wait::none, {}};
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, Wait::write, {}};
-    return {0, Wait::none, std::error_code(errno, asio::error::get_system_category())};
+    if (n < 0 && errno == EINTR) continue;
+    return write_result(n);
   }
 }
 
