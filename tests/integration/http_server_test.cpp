@@ -426,53 +426,62 @@ TEST(HttpServer, ClosesAnIdleKeepAliveConnection) {
   EXPECT_GE(Clock::now() - start, 150ms);
 }
 
+// A GET answered with `size` bytes by a server whose keep-alive period is
+// `keep_alive`, from a client with a small receive buffer, so that most of
+// the response waits in the server's queue.
+struct LargeResponse {
+  static ServerOptions options(std::chrono::milliseconds keep_alive) {
+    ServerOptions options = test_options();
+    options.keep_alive_timeout = keep_alive;
+    return options;
+  }
+  LargeResponse(std::chrono::milliseconds keep_alive, std::size_t size)
+      : body(size, 'b'), server(options(keep_alive), [this](Request&) {
+          return Response{200, {}, body};
+        }) {
+    server.start();
+    client.set_receive_buffer(8 * 1024);
+    requested = client.connect("127.0.0.1", server.port()) && client.send(get("/"));
+  }
+  std::string body;
+  Server server;
+  HttpClient client{3s};
+  bool requested = false;
+};
+
 // A response still leaving when the keep-alive period ends: a reader who
 // takes bytes, however slowly, keeps the connection; one who took nothing for
 // a whole period is dropped (its output would sit in the queue forever).
 TEST(HttpServer, KeepsASlowReaderWhileItsResponseIsLeaving) {
-  ServerOptions options = test_options();
   // The server sees the reader's progress only when its socket has room
   // again (a third of a send buffer of up to 4 MB), so the period is long
   // enough for that at the reader's pace, and the body long enough to still
   // be in the server's queue when the period ends.
-  options.keep_alive_timeout = 300ms;
-  const std::string big(16 * 1024 * 1024, 'b');
-  Server server(options, [&](Request&) { return Response{200, {}, big}; });
-  server.start();
-
-  HttpClient client;
-  client.set_receive_buffer(8 * 1024);
-  ASSERT_TRUE(client.connect("127.0.0.1", server.port()));
-  ASSERT_TRUE(client.send(get("/")));
-  const std::string head = client.read_until("\r\n\r\n");
+  LargeResponse exchange(300ms, 16 * 1024 * 1024);
+  ASSERT_TRUE(exchange.requested);
+  const std::string head = exchange.client.read_until("\r\n\r\n");
   ASSERT_NE(head.find("200"), std::string::npos);
   // At most 32 MB/s: the queue outlasts the first period.
+  const std::size_t size = exchange.body.size();
   std::size_t received = 0;
-  while (received < big.size()) {
-    const std::string piece = client.read_bytes(std::min<std::size_t>(64 * 1024, big.size() - received));
+  while (received < size) {
+    const std::string piece =
+        exchange.client.read_bytes(std::min<std::size_t>(64 * 1024, size - received));
     if (piece.empty()) break;
     received += piece.size();
     std::this_thread::sleep_for(2ms);
   }
-  EXPECT_EQ(received, big.size());
+  EXPECT_EQ(received, size);
 }
 
 TEST(HttpServer, DropsAReaderThatTakesNothingForAKeepAlivePeriod) {
-  ServerOptions options = test_options();
-  options.keep_alive_timeout = 100ms;
-  const std::string big(8 * 1024 * 1024, 'b');
-  Server server(options, [&](Request&) { return Response{200, {}, big}; });
-  server.start();
-
-  HttpClient client(3s);
-  client.set_receive_buffer(8 * 1024);
-  ASSERT_TRUE(client.connect("127.0.0.1", server.port()));
-  ASSERT_TRUE(client.send(get("/")));
+  LargeResponse exchange(100ms, 8 * 1024 * 1024);
+  ASSERT_TRUE(exchange.requested);
   std::this_thread::sleep_for(1s);  // not reading: the server gives up
   const auto start = Clock::now();
-  const std::string rest = client.read_until_close();
-  EXPECT_TRUE(client.peer_closed());
-  EXPECT_LT(rest.size(), big.size());
+  const std::string rest = exchange.client.read_until_close();
+  EXPECT_TRUE(exchange.client.peer_closed());
+  EXPECT_LT(rest.size(), exchange.body.size());
   EXPECT_LT(Clock::now() - start, 2s);
 }
 

@@ -92,52 +92,53 @@ TEST(NetPoller, ReportsEachChangeOnce) {
   EXPECT_TRUE(loop.run_until([&] { return client.calls > after_first; }, 5s));
 }
 
-// Both sockets are ready in one batch; whichever is told first releases the
-// other's slot, which then must not be called with its stale event.
-TEST(NetPoller, ReleasedDuringABatchIsNotCalled) {
+// Two watched sockets, made ready together so that one batch reports both.
+struct TwoInOneBatch {
+  void make_both_ready() {
+    first_pair.send_byte();
+    second_pair.send_byte();
+  }
   EventLoop loop;
   SocketPair first_pair;
   SocketPair second_pair;
   RecordingClient first;
   RecordingClient second;
-  Held first_held(loop.poller(), first, first_pair.fds[0]);
-  Held second_held(loop.poller(), second, second_pair.fds[0]);
-  first.then = [&] { second_held.release(); };
-  second.then = [&] { first_held.release(); };
-  first_pair.send_byte();
-  second_pair.send_byte();
-  ASSERT_TRUE(loop.run_until([&] { return first.calls + second.calls > 0; }, 5s));
-  loop.run_for(30ms);
-  EXPECT_EQ(first.calls + second.calls, 1);
+  Held first_held{loop.poller(), first, first_pair.fds[0]};
+  Held second_held{loop.poller(), second, second_pair.fds[0]};
+};
+
+// Whichever is told first releases the other's slot, which then must not be
+// called with its stale event.
+TEST(NetPoller, ReleasedDuringABatchIsNotCalled) {
+  TwoInOneBatch batch;
+  batch.first.then = [&] { batch.second_held.release(); };
+  batch.second.then = [&] { batch.first_held.release(); };
+  batch.make_both_ready();
+  ASSERT_TRUE(batch.loop.run_until([&] { return batch.first.calls + batch.second.calls > 0; }, 5s));
+  batch.loop.run_for(30ms);
+  EXPECT_EQ(batch.first.calls + batch.second.calls, 1);
 }
 
 // The slot released in the batch is taken again at once by a newcomer (the
 // free list hands out the same index): the event collected for the earlier
 // holder is not delivered to the newcomer.
 TEST(NetPoller, AReusedSlotDoesNotGetItsEarlierHoldersEvent) {
-  EventLoop loop;
-  SocketPair first_pair;
-  SocketPair second_pair;
-  RecordingClient first;
-  RecordingClient second;
+  TwoInOneBatch batch;
   RecordingClient newcomer;
-  Held first_held(loop.poller(), first, first_pair.fds[0]);
-  Held second_held(loop.poller(), second, second_pair.fds[0]);
   std::unique_ptr<Held> newcomer_held;
   auto replace = [&](Held& other) {
     if (newcomer_held) return;
     const std::uint32_t freed = other.slot;
     other.release();
-    newcomer_held = std::make_unique<Held>(loop.poller(), newcomer);
+    newcomer_held = std::make_unique<Held>(batch.loop.poller(), newcomer);
     EXPECT_EQ(newcomer_held->slot, freed);
   };
-  first.then = [&] { replace(second_held); };
-  second.then = [&] { replace(first_held); };
-  first_pair.send_byte();
-  second_pair.send_byte();
-  ASSERT_TRUE(loop.run_until([&] { return first.calls + second.calls > 0; }, 5s));
-  loop.run_for(30ms);
-  EXPECT_EQ(first.calls + second.calls, 1);
+  batch.first.then = [&] { replace(batch.second_held); };
+  batch.second.then = [&] { replace(batch.first_held); };
+  batch.make_both_ready();
+  ASSERT_TRUE(batch.loop.run_until([&] { return batch.first.calls + batch.second.calls > 0; }, 5s));
+  batch.loop.run_for(30ms);
+  EXPECT_EQ(batch.first.calls + batch.second.calls, 1);
   EXPECT_EQ(newcomer.calls, 0);
 }
 
