@@ -229,8 +229,8 @@ void Hybi::release_aside() noexcept {
   if (!aside_) return;
   // Closed: nothing in it will be used again.
   if (state_ == ReadyState::closed) return aside_.reset();
-  const bool at_boundary = stage_ == Stage::header && aside_->header_size == 0 &&
-                           message_type_ == Opcode::continuation;
+  const bool at_boundary =
+      stage_ == Stage::header && aside_->header_size == 0 && message_type_ == Opcode::continuation;
   if (!at_boundary) return;
   Aside& box = *aside_;
   if (box.negotiated || !box.pings.empty() || !box.handshake.empty() || box.reject_status != 0) {

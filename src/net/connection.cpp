@@ -34,10 +34,10 @@ Connection::Settings::Settings(const Options& options) noexcept
 
 struct Connection::Extras {
   explicit Extras(EventLoop& loop) : linger(loop) {}
-  Timer linger;               // close(): bounds the rest of the close
-  std::error_code reason;     // for on_closed, once the close is over
-  std::string pending_input;  // adopt(): bytes read before the hand-off
-  Stats stats;                // from enable_stats()
+  Timer linger;                    // close(): bounds the rest of the close
+  std::error_code reason;          // for on_closed, once the close is over
+  std::string pending_input;       // adopt(): bytes read before the hand-off
+  Stats stats;                     // from enable_stats()
   std::unique_ptr<Stream> stream;  // see streamed_
 };
 

@@ -68,7 +68,9 @@ class WebSocket::Core : private driver::Handler,
   // Written once before the socket is handed to the application, then read-only.
   // The URL is the concatenation of `parts` (shared with the thread's
   // previous socket when equal).
-  void set_url(std::initializer_list<std::string_view> parts) { url_ = detail::SharedUrl::make(parts); }
+  void set_url(std::initializer_list<std::string_view> parts) {
+    url_ = detail::SharedUrl::make(parts);
+  }
   std::string_view url() const { return url_.view(); }
   // "hybi-13" for a client (any thread). A server's driver exists before the
   // socket is handed to the application and never changes.
