@@ -25,17 +25,17 @@ const std::uint8_t* find_frame_end(const std::uint8_t* begin, std::size_t size) 
 
 }  // namespace
 
-Draft75::Draft75(const http::Request& request, Handler& handler, const ServerOptions& options)
-    : Draft75(request, handler, options,
+Draft75::Draft75(const http::Request& request, Handler& handler, const ServerSettings& settings)
+    : Draft75(request, handler, settings,
               Dialect{.status_line = "HTTP/1.1 101 Web Socket Protocol Handshake",
                       .header_prefix = ""}) {}
 
-Draft75::Draft75(const http::Request& request, Handler& handler, const ServerOptions& options,
+Draft75::Draft75(const http::Request& request, Handler& handler, const ServerSettings& settings,
                  const Dialect& dialect)
-    : Driver(handler), max_length_(options.max_length) {
+    : Driver(handler), max_length_(settings.max_length) {
   const std::string prefix(dialect.header_prefix);
   if (auto offered = request.headers.get_all(prefix + "WebSocket-Protocol")) {
-    if (auto chosen = select_protocol(*offered, options.protocols)) set_protocol(std::move(*chosen));
+    if (auto chosen = select_protocol(*offered, settings.protocols)) set_protocol(std::move(*chosen));
   }
 
   std::string& head = handshake_head_;
@@ -49,7 +49,7 @@ Draft75::Draft75(const http::Request& request, Handler& handler, const ServerOpt
   if (!protocol().empty()) {
     head.append(prefix).append("WebSocket-Protocol: ").append(protocol()).append("\r\n");
   }
-  for (const auto& [name, value] : options.headers) {
+  for (const auto& [name, value] : settings.headers) {
     head.append(name).append(": ").append(value).append("\r\n");
   }
   head.append("\r\n");

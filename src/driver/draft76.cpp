@@ -63,8 +63,8 @@ std::optional<std::array<std::uint8_t, 16>> draft76_answer(std::uint32_t part1, 
   return answer;
 }
 
-Draft76::Draft76(const http::Request& request, Handler& handler, const ServerOptions& options)
-    : Draft75(request, handler, options,
+Draft76::Draft76(const http::Request& request, Handler& handler, const ServerSettings& settings)
+    : Draft75(request, handler, settings,
               Dialect{.status_line = "HTTP/1.1 101 WebSocket Protocol Handshake",
                       .header_prefix = "Sec-"}),
       part1_(key_header_number(request, "Sec-WebSocket-Key1")),

@@ -54,9 +54,6 @@ std::string_view Hybi::version() const {
 Hybi::Hybi(Role role, Handler& handler, std::size_t max_length)
     : Driver(handler), role_(role), max_length_(max_length) {}
 
-Hybi::Hybi(const http::Request& request, Handler& handler, const ServerOptions& options)
-    : Hybi(request, handler, ServerSettings(options)) {}
-
 Hybi::Hybi(const http::Request& request, Handler& handler, const ServerSettings& settings)
     : Hybi(Role::server, handler, settings.max_length) {
   accept_request(request, settings);
@@ -64,7 +61,7 @@ Hybi::Hybi(const http::Request& request, Handler& handler, const ServerSettings&
 
 // RFC 6455 4.2.1 and 4.2.2: validate the opening handshake and prepare the
 // response, or the reason to refuse it.
-void Hybi::accept_request(const http::Request& request, const ServerSettings& options) {
+void Hybi::accept_request(const http::Request& request, const ServerSettings& settings) {
   auto reject = [&](int status, std::string message) {
     aside().reject_status = status;
     aside_->handshake = std::move(message);
@@ -110,7 +107,7 @@ void Hybi::accept_request(const http::Request& request, const ServerSettings& op
     head.append(name).append(": ").append(value).append("\r\n");
   };
   if (auto offered = headers.get_all("Sec-WebSocket-Protocol")) {
-    if (auto chosen = select_protocol(*offered, options.protocols)) {
+    if (auto chosen = select_protocol(*offered, settings.protocols)) {
       set_protocol(*chosen);
       add_field("Sec-WebSocket-Protocol", protocol());
     }
@@ -118,12 +115,12 @@ void Hybi::accept_request(const http::Request& request, const ServerSettings& op
   // RFC 6455 9.1: accept what we support of the client's offers. A server
   // that registered no extension ignores the header, as it may ignore any
   // extension it does not know (4.2.2).
-  if (!options.extensions.empty()) {
+  if (!settings.extensions.empty()) {
     if (auto offered = headers.get_all("Sec-WebSocket-Extensions")) {
       auto negotiated = std::make_unique<Extensions>();
       std::string answer;
       std::string error;
-      if (!negotiated->generate_response(options.extensions, *offered, answer, error)) {
+      if (!negotiated->generate_response(settings.extensions, *offered, answer, error)) {
         return reject(400, error);
       }
       if (negotiated->active()) {
@@ -134,7 +131,7 @@ void Hybi::accept_request(const http::Request& request, const ServerSettings& op
       }
     }
   }
-  for (const auto& [name, value] : options.headers) add_field(name, value);
+  for (const auto& [name, value] : settings.headers) add_field(name, value);
   head.append("\r\n");
   aside().handshake = std::move(head);
 }

@@ -26,7 +26,9 @@ namespace faye::driver {
 
 class Draft75 : public Driver {
  public:
-  Draft75(const http::Request& request, Handler& handler, const ServerOptions& options = {});
+  Draft75(const http::Request& request, Handler& handler, const ServerSettings& settings);
+  Draft75(const http::Request& request, Handler& handler, const ServerOptions& options = {})
+      : Draft75(request, handler, ServerSettings(options)) {}
 
   std::string_view version() const override { return "hixie-75"; }
 
@@ -51,7 +53,7 @@ class Draft75 : public Driver {
     std::string_view header_prefix;  // "" or "Sec-" before Origin/Location/Protocol
   };
 
-  Draft75(const http::Request& request, Handler& handler, const ServerOptions& options,
+  Draft75(const http::Request& request, Handler& handler, const ServerSettings& settings,
           const Dialect& dialect);
 
   // Draft-76 ends the connection with an empty 0xFF frame; draft-75 has none.

@@ -28,7 +28,9 @@ std::optional<std::array<std::uint8_t, 16>> draft76_answer(std::uint32_t part1, 
 
 class Draft76 : public Draft75 {
  public:
-  Draft76(const http::Request& request, Handler& handler, const ServerOptions& options = {});
+  Draft76(const http::Request& request, Handler& handler, const ServerSettings& settings);
+  Draft76(const http::Request& request, Handler& handler, const ServerOptions& options = {})
+      : Draft76(request, handler, ServerSettings(options)) {}
 
   std::string_view version() const override { return "hixie-76"; }
 

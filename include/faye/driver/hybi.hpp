@@ -24,8 +24,9 @@ class Hybi : public Driver {
   enum class Role : std::uint8_t { server, client };
 
   // Server role: validates the request now; start() answers it.
-  Hybi(const http::Request& request, Handler& handler, const ServerOptions& options = {});
   Hybi(const http::Request& request, Handler& handler, const ServerSettings& settings);
+  Hybi(const http::Request& request, Handler& handler, const ServerOptions& options = {})
+      : Hybi(request, handler, ServerSettings(options)) {}
 
   std::string_view version() const override;
   void start() override;
@@ -78,7 +79,7 @@ class Hybi : public Driver {
   // received, or inside a payload.
   enum class Stage : std::uint8_t { header, payload, rest_of_payload };
 
-  void accept_request(const http::Request& request, const ServerSettings& options);
+  void accept_request(const http::Request& request, const ServerSettings& settings);
   // The common case of parse_frames: whole messages in one frame each.
   std::size_t take_whole_messages(MutableBytes data, std::size_t pos);
   bool begin_frame();

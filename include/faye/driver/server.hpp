@@ -25,12 +25,14 @@ struct ServerOptions {
   ExtensionList extensions{};
 };
 
-// ServerOptions lent rather than copied: what a server driver reads while
-// it is made (it keeps none of it). For a caller that holds the same
-// settings in another shape (WebSocket::Options), so that accepting a
-// connection copies no list of protocols, headers or extensions.
+// What a server driver reads of its options while it is made (it keeps
+// none of it), lent rather than copied: from a ServerOptions, or from a
+// caller that holds the same settings in another shape (WebSocket::Options),
+// so that accepting a connection copies no list of protocols, headers or
+// extensions. Every server driver reads its options this way; each also has
+// a constructor taking ServerOptions, for braced and designated initializers.
 struct ServerSettings {
-  ServerSettings(const ServerOptions& options) noexcept  // NOLINT: implicit on purpose
+  explicit ServerSettings(const ServerOptions& options) noexcept
       : protocols(options.protocols),
         headers(options.headers),
         max_length(options.max_length),
@@ -50,8 +52,12 @@ struct ServerSettings {
 // the HTTP rejection (400, or 426 for an unknown version), reports the error
 // and closes.
 std::unique_ptr<Driver> accept(const http::Request& request, Handler& handler,
-                               const ServerOptions& options = {});
-std::unique_ptr<Driver> accept(const http::Request& request, Handler& handler,
                                const ServerSettings& settings);
+// The same with options as a struct of their own (braced and designated
+// initializers welcome).
+inline std::unique_ptr<Driver> accept(const http::Request& request, Handler& handler,
+                                      const ServerOptions& options = {}) {
+  return accept(request, handler, ServerSettings(options));
+}
 
 }  // namespace faye::driver

@@ -136,9 +136,10 @@ class EventLoop {
   // Queues `fn` to run on the loop's thread after the current handler, like
   // post(). From the loop's thread it costs no allocation and no lock: the
   // calls deferred in one turn wait in a vector behind a single posted
-  // handler, which runs them in order where the first of them was queued. This is how the library schedules its
-  // own follow-up work (a first read, a flush, a release), several times per
-  // connection. Captures of at most 48 bytes (see net/deferred_call.hpp).
+  // handler, which runs them in order where the first of them was queued.
+  // This is how the library schedules its own follow-up work (a first read,
+  // a flush, a release), several times per connection. Captures of at most
+  // 48 bytes (see net/deferred_call.hpp).
   // From another thread it is post().
   template <class F>
   void defer(F&& fn) {
@@ -189,7 +190,6 @@ class EventLoop {
   Poller& poller();
 
  private:
-
   bool run_one_until(std::chrono::steady_clock::time_point deadline);
   void post_drain();
   void run_deferred();
