@@ -1,5 +1,6 @@
 #include "faye/driver/driver.hpp"
 
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -9,6 +10,20 @@ namespace {
 const std::string none;
 
 }  // namespace
+
+void Handler::write_frame(Bytes header, Bytes payload) {
+  std::uint8_t small[256];
+  std::vector<std::uint8_t> large;
+  const std::size_t size = header.size() + payload.size();
+  std::uint8_t* joined = small;
+  if (size > sizeof small) {
+    large.resize(size);
+    joined = large.data();
+  }
+  if (!header.empty()) std::memcpy(joined, header.data(), header.size());
+  if (!payload.empty()) std::memcpy(joined + header.size(), payload.data(), payload.size());
+  write(Bytes(joined, size));
+}
 
 const std::string& Driver::protocol() const { return agreed_ ? agreed_->protocol : none; }
 const std::string& Driver::extensions() const { return agreed_ ? agreed_->extensions : none; }

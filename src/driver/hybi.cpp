@@ -1,6 +1,7 @@
 #include "faye/driver/hybi.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cstring>
 #include <utility>
@@ -557,22 +558,29 @@ bool Hybi::binary(Bytes message) { return binary(message, true); }
 
 bool Hybi::send_message(Opcode opcode, Bytes payload, bool compress) {
   if (state_ == ReadyState::open && !negotiated() && payload.size() <= kMaxControlPayload) {
-    // The common message: one small frame, header and payload assembled
-    // for a single write; a client's masked on the way (RFC 6455 5.3).
+    // The common message: one small frame. A server's goes out as header
+    // and payload for the transport to append together; a client's is
+    // masked on the way into one buffer (RFC 6455 5.3).
     std::uint8_t buffer[2 + 4 + kMaxControlPayload];
-    buffer[0] = kFin | static_cast<std::uint8_t>(opcode);
-    buffer[1] = static_cast<std::uint8_t>(payload.size());
-    std::size_t header = 2;
-    if (role_ == Role::client) {
-      const MaskKey mask = random_mask();
-      buffer[1] |= 0x80;
-      std::memcpy(buffer + 2, mask.data(), 4);
-      header = 6;
-      mask_copy(buffer + header, payload.data(), payload.size(), mask);
-    } else if (!payload.empty()) {
-      std::memcpy(buffer + header, payload.data(), payload.size());
+    const auto first = static_cast<std::uint8_t>(kFin | static_cast<std::uint8_t>(opcode));
+    const auto second = static_cast<std::uint8_t>(payload.size());
+    if (role_ == Role::server) {
+      // Both header bytes in one store: the transport reads them back at
+      // once, and a load spanning two byte stores still in flight stalls.
+      const std::uint16_t header = std::endian::native == std::endian::little
+                                       ? static_cast<std::uint16_t>(first | second << 8)
+                                       : static_cast<std::uint16_t>(first << 8 | second);
+      std::memcpy(buffer, &header, 2);
+      handler_.write_frame(Bytes(buffer, 2), payload);
+      return true;
     }
-    write(Bytes(buffer, header + payload.size()));
+    buffer[0] = first;
+    buffer[1] = second;
+    const MaskKey mask = random_mask();
+    buffer[1] |= 0x80;
+    std::memcpy(buffer + 2, mask.data(), 4);
+    mask_copy(buffer + 6, payload.data(), payload.size(), mask);
+    write(Bytes(buffer, 6 + payload.size()));
     return true;
   }
   return frame(opcode, payload, true, compress);

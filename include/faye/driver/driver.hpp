@@ -45,6 +45,11 @@ class Handler {
   virtual ~Handler() = default;
   // Bytes for the peer, in order.
   virtual void write(Bytes bytes) = 0;
+  // A small frame's header and payload, to be sent as if concatenated. A
+  // transport that gathers writes appends both where they go, sparing the
+  // driver the frame's assembly in a buffer of its own and the copy out of
+  // it; the default joins them for write().
+  virtual void write_frame(Bytes header, Bytes payload);
   virtual void on_open() {}
   virtual void on_message(const Message& message) = 0;
   virtual void on_ping(Bytes /*payload*/) {}

@@ -122,6 +122,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // closed, or when the write buffer limit closed it.
   bool write(Bytes data);
   bool write(std::string_view text) { return write(as_bytes(text)); }
+  // Queue two pieces as one, e.g. a small frame's header and its payload
+  // (which then need no assembly elsewhere first).
+  bool write(Bytes first, Bytes second);
   // Queue an owned payload; large ones are written from their own storage.
   bool write(std::string&& owned);
   std::size_t buffered_amount() const noexcept { return writes_ ? writes_->buffered : 0; }
@@ -191,6 +194,8 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void on_read_error(std::error_code ec);
   void schedule_flush();
   bool write_through(Bytes data);
+  bool fits(std::size_t more);
+  void gather(Bytes first, Bytes second);
   void flush();
   void wait_writable(Wait wait);
   void consume(std::size_t bytes);

@@ -49,11 +49,19 @@ class WriteBuffer {
     return *this;
   }
 
-  void append(Bytes bytes) {
-    if (bytes.empty()) return;
-    if (capacity_ - size_ < bytes.size()) grow(bytes.size());
-    std::memcpy(data_.get() + size_, bytes.data(), bytes.size());
-    size_ += bytes.size();
+  void append(Bytes bytes) { append(bytes, {}); }
+  // Both, one after the other.
+  void append(Bytes first, Bytes second) {
+    const std::size_t more = first.size() + second.size();
+    if (capacity_ - size_ < more) grow(more);
+    std::uint8_t* at = data_.get() + size_;
+    if (first.size() == 2) {
+      std::memcpy(at, first.data(), 2);  // a small frame's header: no call
+    } else if (!first.empty()) {
+      std::memcpy(at, first.data(), first.size());
+    }
+    if (!second.empty()) std::memcpy(at + first.size(), second.data(), second.size());
+    size_ += more;
   }
   void reserve(std::size_t capacity);
   void clear() noexcept { size_ = 0; }

@@ -163,6 +163,47 @@ TEST_F(HybiServer, ReceivesBinaryOfEveryLengthEncoding) {
   }
 }
 
+// A small frame reaches the transport as its header and the caller's own
+// payload (no copy on the way), for a transport that gathers them; one that
+// doesn't gets them joined in one write().
+TEST_F(HybiServer, HandsASmallFramesHeaderAndPayloadToTheTransportApart) {
+  struct Pieces final : test::Recorder {
+    void write_frame(Bytes header, Bytes payload) override {
+      headers.emplace_back(as_text(header));
+      payloads.push_back(payload.data());
+    }
+    std::vector<std::string> headers;
+    std::vector<const std::uint8_t*> payloads;
+  } pieces;
+  Hybi server(hybi_request(), pieces);
+  server.start();
+  const std::string text(125, 't');
+  EXPECT_TRUE(server.text(text));
+  EXPECT_TRUE(server.binary(as_bytes(std::string_view("ab"))));
+  EXPECT_TRUE(server.text(""));
+  ASSERT_EQ(pieces.headers.size(), 3u);
+  EXPECT_EQ(pieces.headers[0], "\x81\x7D");
+  EXPECT_EQ(pieces.payloads[0], reinterpret_cast<const std::uint8_t*>(text.data()));
+  EXPECT_EQ(pieces.headers[1], "\x82\x02");
+  EXPECT_EQ(pieces.headers[2], std::string("\x81\x00", 2));
+
+  // The default: one write of both.
+  const auto writes = handler.writes;
+  EXPECT_TRUE(driver->text(text));
+  EXPECT_EQ(handler.writes, writes + 1);
+  EXPECT_EQ(handler.take_written(), "\x81\x7D" + text);
+}
+
+TEST(DriverHandler, JoinsAFramesPiecesOfAnySizeByDefault) {
+  test::Recorder handler;
+  const std::string large(1000, 'L');
+  handler.write_frame(as_bytes(std::string_view("\x82\x7E\x03\xE8", 4)), as_bytes(large));
+  handler.write_frame(as_bytes(std::string_view("h")), {});
+  handler.write_frame({}, as_bytes(std::string_view("p")));
+  EXPECT_EQ(handler.writes, 3u);
+  EXPECT_EQ(handler.written, std::string("\x82\x7E\x03\xE8", 4) + large + "hp");
+}
+
 TEST_F(HybiServer, SendsUnmaskedFrames) {
   EXPECT_TRUE(driver->text("Hello"));
   EXPECT_EQ(handler.take_written(), "\x81\x05Hello");

@@ -16,14 +16,18 @@
 namespace faye::driver::test {
 
 struct Recorder : Handler {
-  std::string written;  // the bytes for the peer
+  std::string written;     // the bytes for the peer
+  std::size_t writes = 0;  // in how many write() calls
   std::vector<std::string> events;
   std::vector<std::string> messages;  // payloads of message events, in order
   std::uint16_t close_code = 0;
   std::string close_reason;
   std::error_code error;
 
-  void write(Bytes bytes) override { written.append(as_text(bytes)); }
+  void write(Bytes bytes) override {
+    written.append(as_text(bytes));
+    ++writes;
+  }
   std::string take_written() { return std::exchange(written, {}); }
   void on_open() override { events.push_back("open"); }
   void on_message(const Message& message) override {
