@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <utility>
 
+#include "direct_syscalls.hpp"
+
 namespace faye::net {
 
 namespace {
@@ -106,7 +108,7 @@ void Poller::dispatch() {
   dispatching_ = true;
   epoll_event events[max_events_per_call];
   for (;;) {
-    const int count = ::epoll_wait(epoll_fd_, events, max_events_per_call, 0);
+    const int count = direct::epoll_wait(epoll_fd_, events, max_events_per_call, 0);
     if (count < 0 && errno == EINTR) continue;
     for (int i = 0; i < count; ++i) {
       const std::uint64_t event_tag = events[i].data.u64;

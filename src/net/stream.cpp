@@ -13,6 +13,8 @@
 
 #include <asio/error.hpp>
 
+#include "direct_syscalls.hpp"
+
 namespace faye::net {
 
 Stream::Stream(Socket socket)
@@ -54,10 +56,11 @@ int Stream::take_descriptor() noexcept {
 
 namespace tcp {
 
-// Plain system calls on the descriptor, whether or not Asio still has it.
+// Plain system calls on the descriptor, whether or not Asio still has it
+// (made directly: net/direct_syscalls.hpp).
 IoResult read_some(int fd, MutableBytes into) {
   for (;;) {
-    const ssize_t n = ::recv(fd, into.data(), into.size(), 0);
+    const ssize_t n = direct::recv(fd, into.data(), into.size(), 0);
     if (n > 0) return {static_cast<std::size_t>(n), Wait::none, {}};
     if (n == 0) return {0, Wait::none, into.empty() ? std::error_code() : asio::error::eof};
     if (errno == EINTR) continue;
@@ -82,7 +85,7 @@ IoResult write_some(int fd, std::span<const asio::const_buffer> buffers) {
     // The usual case (small messages gathered in one buffer): send() spares
     // the kernel copying in a msghdr and an iovec array.
     for (;;) {
-      const ssize_t n = ::send(fd, buffers[0].data(), buffers[0].size(), MSG_NOSIGNAL);
+      const ssize_t n = direct::send(fd, buffers[0].data(), buffers[0].size(), MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
       return write_result(n);
     }
@@ -97,7 +100,7 @@ IoResult write_some(int fd, std::span<const asio::const_buffer> buffers) {
   message.msg_iov = vectors.data();
   message.msg_iovlen = count;
   for (;;) {
-    const ssize_t n = ::sendmsg(fd, &message, MSG_NOSIGNAL);
+    const ssize_t n = direct::sendmsg(fd, &message, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     return write_result(n);
   }
