@@ -1,6 +1,7 @@
 #include "faye/net/event_loop.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <asio/executor_work_guard.hpp>
 
@@ -34,18 +35,32 @@ std::vector<std::shared_ptr<Connection>> EventLoop::connections() const {
   return all;
 }
 
+class EventLoop::RunningHere {
+ public:
+  explicit RunningHere(const EventLoop& loop) : outer_(std::exchange(running_here_, &loop)) {}
+  RunningHere(const RunningHere&) = delete;
+  RunningHere& operator=(const RunningHere&) = delete;
+  ~RunningHere() { running_here_ = outer_; }
+
+ private:
+  const EventLoop* outer_;
+};
+
 std::size_t EventLoop::run() {
   if (context_.stopped()) context_.restart();
+  RunningHere here(*this);
   return context_.run();
 }
 
 std::size_t EventLoop::run_for(std::chrono::steady_clock::duration duration) {
   if (context_.stopped()) context_.restart();
+  RunningHere here(*this);
   return context_.run_for(duration);
 }
 
 std::size_t EventLoop::poll() {
   if (context_.stopped()) context_.restart();
+  RunningHere here(*this);
   return context_.poll();
 }
 
@@ -59,6 +74,7 @@ bool EventLoop::run_one_until(std::chrono::steady_clock::time_point deadline) {
   // The guard keeps run_one_until() blocking while nothing is pending, so a
   // post() from another thread is still awaited.
   auto guard = asio::make_work_guard(context_);
+  RunningHere here(*this);
   context_.run_one_until(deadline);
   return std::chrono::steady_clock::now() < deadline;
 }

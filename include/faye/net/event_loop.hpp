@@ -167,9 +167,13 @@ class EventLoop {
       post(std::forward<F>(fn));
     }
   }
-  // True while the calling thread is inside one of this loop's run functions.
+  // True while the calling thread is inside one of this loop's run functions
+  // (or runs context() itself). The first test is a thread-local load: this
+  // is asked for every message sent, and Asio's own answer walks a
+  // thread-local list.
   bool on_loop_thread() const noexcept {
-    return const_cast<asio::io_context&>(context_).get_executor().running_in_this_thread();
+    return running_here_ == this ||
+           const_cast<asio::io_context&>(context_).get_executor().running_in_this_thread();
   }
 
   // The read buffer shared by the loop's connections, allocated on first use.
@@ -199,6 +203,11 @@ class EventLoop {
 
  private:
   bool run_one_until(std::chrono::steady_clock::time_point deadline);
+
+  // The loop whose run function the thread is in, if any: set for the
+  // duration of each (nested runs restore the outer one's).
+  class RunningHere;
+  inline static thread_local const EventLoop* running_here_ = nullptr;
   void post_drain();
   void run_deferred();
 

@@ -29,6 +29,46 @@ TEST(NetEventLoop, RunsPostedFunctionsOnItsThread) {
   EXPECT_TRUE(on_thread);
 }
 
+// Every way of running a loop makes it "on the loop thread" for what it
+// runs, and only for that: not for another thread meanwhile, not for another
+// loop, and not once the run is over, even when a loop runs inside another's
+// handler or a run ends with an exception.
+TEST(NetEventLoop, KnowsWhenTheCallerIsInsideOneOfItsRuns) {
+  EventLoop outer, inner;
+  std::vector<std::string> seen;
+  auto note = [&](const char* where) {
+    seen.push_back(std::string(where) + (outer.on_loop_thread() ? " outer" : "") +
+                   (inner.on_loop_thread() ? " inner" : ""));
+  };
+  outer.post([&] {
+    note("outer run");
+    inner.post([&] { note("inner run"); });
+    inner.run();
+    note("after inner run");
+    bool other_thread = true;
+    std::thread([&] { other_thread = outer.on_loop_thread() || inner.on_loop_thread(); }).join();
+    EXPECT_FALSE(other_thread);
+    inner.post([&] { throw std::runtime_error("thrown"); });
+    EXPECT_THROW(inner.run(), std::runtime_error);
+    note("after inner throw");
+  });
+  outer.run();
+  note("after");
+  outer.post([&] { note("run_for"); });
+  outer.run_for(1s);
+  outer.post([&] { note("poll"); });
+  outer.poll();
+  outer.post([&] { note("run_until"); });
+  outer.run_until([&] { return seen.size() == 8; }, 5s);
+  outer.post([&] { note("context"); });  // Asio's own run: asked of Asio
+  outer.context().restart();
+  outer.context().run_one();
+  EXPECT_EQ(seen, (std::vector<std::string>{"outer run outer", "inner run outer inner",
+                                            "after inner run outer", "after inner throw outer",
+                                            "after", "run_for outer", "poll outer",
+                                            "run_until outer", "context outer"}));
+}
+
 TEST(NetEventLoop, ExecuteRunsInlineOnTheLoopThreadAndPostsOtherwise) {
   EventLoop loop;
   std::vector<int> order;
