@@ -1,6 +1,5 @@
 #include "faye/driver/driver.hpp"
 
-#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -11,18 +10,16 @@ const std::string none;
 
 }  // namespace
 
-void Handler::write_frame(Bytes header, Bytes payload) {
+void Handler::write_in_place(std::size_t size, Fill fill, const void* context) {
   std::uint8_t small[256];
   std::vector<std::uint8_t> large;
-  const std::size_t size = header.size() + payload.size();
-  std::uint8_t* joined = small;
+  std::uint8_t* at = small;
   if (size > sizeof small) {
     large.resize(size);
-    joined = large.data();
+    at = large.data();
   }
-  if (!header.empty()) std::memcpy(joined, header.data(), header.size());
-  if (!payload.empty()) std::memcpy(joined + header.size(), payload.data(), payload.size());
-  write(Bytes(joined, size));
+  fill(at, context);
+  write(Bytes(at, size));
 }
 
 const std::string& Driver::protocol() const { return agreed_ ? agreed_->protocol : none; }

@@ -1,7 +1,6 @@
 #include "faye/driver/hybi.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <charconv>
 #include <cstring>
 #include <utility>
@@ -29,6 +28,33 @@ std::string rejection(int status, std::string_view message) {
   response.body.assign(message).append("\n");
   return response.serialize();
 }
+
+// A frame of at most 125 bytes of payload, as Handler::write_in_place fills
+// it in: its two header bytes, a client's mask key and the payload, masked
+// on its way in for a client. Written straight to where the transport keeps
+// its output, and never read back, so no load waits on the stores that
+// assembled it.
+struct SmallFrame {
+  Bytes payload;
+  std::uint8_t first_byte;  // FIN and the opcode
+  MaskKey mask;
+
+  static void fill_unmasked(std::uint8_t* at, const void* context) {
+    const auto& frame = *static_cast<const SmallFrame*>(context);
+    const std::size_t size = frame.payload.size();
+    at[0] = frame.first_byte;
+    at[1] = static_cast<std::uint8_t>(size);
+    if (size != 0) std::memcpy(at + 2, frame.payload.data(), size);
+  }
+  static void fill_masked(std::uint8_t* at, const void* context) {
+    const auto& frame = *static_cast<const SmallFrame*>(context);
+    const std::size_t size = frame.payload.size();
+    at[0] = frame.first_byte;
+    at[1] = static_cast<std::uint8_t>(0x80 | size);
+    std::memcpy(at + 2, frame.mask.data(), 4);
+    mask_copy(at + 6, frame.payload.data(), size, frame.mask);
+  }
+};
 
 // Cuts a reason to fit a close frame without splitting a UTF-8 character.
 std::string_view fit_reason(std::string_view reason) {
@@ -552,35 +578,26 @@ std::size_t Hybi::memory_usage() const {
   return total;
 }
 
-bool Hybi::text(std::string_view message) { return text(message, true); }
+bool Hybi::text(std::string_view message) {
+  return text(message, true);
+}
 
-bool Hybi::binary(Bytes message) { return binary(message, true); }
+bool Hybi::binary(Bytes message) {
+  return binary(message, true);
+}
 
 bool Hybi::send_message(Opcode opcode, Bytes payload, bool compress) {
   if (state_ == ReadyState::open && !negotiated() && payload.size() <= kMaxControlPayload) {
-    // The common message: one small frame. A server's goes out as header
-    // and payload for the transport to append together; a client's is
-    // masked on the way into one buffer (RFC 6455 5.3).
-    std::uint8_t buffer[2 + 4 + kMaxControlPayload];
-    const auto first = static_cast<std::uint8_t>(kFin | static_cast<std::uint8_t>(opcode));
-    const auto second = static_cast<std::uint8_t>(payload.size());
+    // The common message: one small frame, assembled once where the
+    // transport keeps it (a client's masked on the way, RFC 6455 5.3).
+    const SmallFrame frame{payload,
+                           static_cast<std::uint8_t>(kFin | static_cast<std::uint8_t>(opcode)),
+                           role_ == Role::client ? random_mask() : MaskKey{}};
     if (role_ == Role::server) {
-      // Both header bytes in one store: the transport reads them back at
-      // once, and a load spanning two byte stores still in flight stalls.
-      const std::uint16_t header = std::endian::native == std::endian::little
-                                       ? static_cast<std::uint16_t>(first | second << 8)
-                                       : static_cast<std::uint16_t>(first << 8 | second);
-      std::memcpy(buffer, &header, 2);
-      handler_.write_frame(Bytes(buffer, 2), payload);
-      return true;
+      handler_.write_in_place(2 + payload.size(), &SmallFrame::fill_unmasked, &frame);
+    } else {
+      handler_.write_in_place(6 + payload.size(), &SmallFrame::fill_masked, &frame);
     }
-    buffer[0] = first;
-    buffer[1] = second;
-    const MaskKey mask = random_mask();
-    buffer[1] |= 0x80;
-    std::memcpy(buffer + 2, mask.data(), 4);
-    mask_copy(buffer + 6, payload.data(), payload.size(), mask);
-    write(Bytes(buffer, 6 + payload.size()));
     return true;
   }
   return frame(opcode, payload, true, compress);

@@ -303,32 +303,12 @@ void Connection::on_read_error(std::error_code ec) {
 bool Connection::write(Bytes data) {
   if (state_ != State::open) return false;
   if (data.empty()) return true;
-  if (!fits(data.size())) return false;
   if (data.size() >= options_.gather_threshold && !write_waiting_ && !pushed_back_) {
-    return write_through(data);
+    return fits(data.size()) && write_through(data);
   }
-  gather(data, {});
-  return true;
-}
-
-bool Connection::write(Bytes first, Bytes second) {
-  const std::size_t size = first.size() + second.size();
-  // The usual case first: a small frame joining this turn's output.
-  WriteQueue* const queue = writes_.get();
-  if (queue && queue->chunks.back().appendable && state_ == State::open &&
-      size < options_.gather_threshold &&
-      (!options_.write_buffer_limit || queue->buffered + size <= options_.write_buffer_limit)) {
-    queue->chunks.back().buffer.append(first, second);
-    queue->buffered += size;
-    if (!in_read_batch_) schedule_flush();  // a read batch flushes at its end
-    return true;
-  }
-  if (size >= options_.gather_threshold) return write(first) && write(second);
-  if (state_ != State::open) return false;
-  if (size == 0) return true;
-  if (!fits(size)) return false;
-  gather(first, second);
-  return true;
+  std::uint8_t* at = make_room(data.size());
+  if (at) std::memcpy(at, data.data(), data.size());
+  return at != nullptr;
 }
 
 // Within Options::write_buffer_limit after `more` bytes; else the
@@ -341,14 +321,18 @@ bool Connection::fits(std::size_t more) {
   return true;
 }
 
-// Appends to the queue's last buffer, sent at the end of the turn.
-void Connection::gather(Bytes first, Bytes second) {
+// Room for `size` bytes at the end of the queue's last buffer, sent at the
+// end of the turn; null when the connection is closing or closed, or when
+// the bytes would take it past its limit (which closes it).
+std::uint8_t* Connection::make_room(std::size_t size) {
+  if (state_ != State::open || !fits(size)) return nullptr;
   if (!writes_ || !writes_->chunks.back().appendable) {
     push_chunk({loop_.take_write_buffer(), true});
   }
-  writes_->chunks.back().buffer.append(first, second);
-  writes_->buffered += first.size() + second.size();
+  std::uint8_t* at = writes_->chunks.back().buffer.extend(size);
+  writes_->buffered += size;
   if (!in_read_batch_) schedule_flush();  // a read batch flushes at its end
+  return at;
 }
 
 bool Connection::write(std::string&& owned) {

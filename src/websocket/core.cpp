@@ -194,9 +194,9 @@ void WebSocket::Core::write(Bytes bytes) {
   buffered_.store(connection_->buffered_amount(), std::memory_order_relaxed);
 }
 
-void WebSocket::Core::write_frame(Bytes header, Bytes payload) {
+void WebSocket::Core::write_in_place(std::size_t size, Fill fill, const void* context) {
   if (!connection_) return;
-  connection_->write(header, payload);
+  connection_->write_in_place(size, [fill, context](std::uint8_t* at) { fill(at, context); });
   buffered_.store(connection_->buffered_amount(), std::memory_order_relaxed);
 }
 

@@ -86,7 +86,7 @@ class WebSocket::Core : private driver::Handler,
  private:
   // driver::Handler
   void write(Bytes bytes) override;
-  void write_frame(Bytes header, Bytes payload) override;
+  void write_in_place(std::size_t size, Fill fill, const void* context) override;
   void on_open() override;
   void on_message(const driver::Message& message) override;
   void on_close(std::uint16_t code, std::string_view reason) override;

@@ -45,11 +45,13 @@ class Handler {
   virtual ~Handler() = default;
   // Bytes for the peer, in order.
   virtual void write(Bytes bytes) = 0;
-  // A small frame's header and payload, to be sent as if concatenated. A
-  // transport that gathers writes appends both where they go, sparing the
-  // driver the frame's assembly in a buffer of its own and the copy out of
-  // it; the default joins them for write().
-  virtual void write_frame(Bytes header, Bytes payload);
+  // Bytes for the peer that the driver writes where the transport keeps
+  // them: `fill(at, context)` writes exactly `size` bytes at `at`. Small
+  // frames go out this way, assembled (a client's masked) once, in place,
+  // rather than in a buffer of the driver's and copied from there. The
+  // default fills a buffer of its own for write().
+  using Fill = void (*)(std::uint8_t* at, const void* context);
+  virtual void write_in_place(std::size_t size, Fill fill, const void* context);
   virtual void on_open() {}
   virtual void on_message(const Message& message) = 0;
   virtual void on_ping(Bytes /*payload*/) {}

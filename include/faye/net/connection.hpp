@@ -122,9 +122,18 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // closed, or when the write buffer limit closed it.
   bool write(Bytes data);
   bool write(std::string_view text) { return write(as_bytes(text)); }
-  // Queue two pieces as one, e.g. a small frame's header and its payload
-  // (which then need no assembly elsewhere first).
-  bool write(Bytes first, Bytes second);
+  // Queue `size` bytes that `fill(std::uint8_t* at)` writes in place, at the
+  // end of the output gathered so far: bytes made for the peer (a frame's
+  // header, a masked payload) need no buffer of their own to be copied from.
+  // False, without calling `fill`, as write() would be.
+  template <class Fill>
+  bool write_in_place(std::size_t size, Fill&& fill) {
+    if (size == 0) return state_ == State::open;
+    std::uint8_t* at = make_room(size);
+    if (!at) return false;
+    fill(at);
+    return true;
+  }
   // Queue an owned payload; large ones are written from their own storage.
   bool write(std::string&& owned);
   std::size_t buffered_amount() const noexcept { return writes_ ? writes_->buffered : 0; }
@@ -195,7 +204,7 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void schedule_flush();
   bool write_through(Bytes data);
   bool fits(std::size_t more);
-  void gather(Bytes first, Bytes second);
+  std::uint8_t* make_room(std::size_t size);
   void flush();
   void wait_writable(Wait wait);
   void consume(std::size_t bytes);

@@ -49,19 +49,16 @@ class WriteBuffer {
     return *this;
   }
 
-  void append(Bytes bytes) { append(bytes, {}); }
-  // Both, one after the other.
-  void append(Bytes first, Bytes second) {
-    const std::size_t more = first.size() + second.size();
+  void append(Bytes bytes) {
+    if (bytes.empty()) return;
+    std::memcpy(extend(bytes.size()), bytes.data(), bytes.size());
+  }
+  // `more` bytes more, to be written by the caller at the returned address.
+  std::uint8_t* extend(std::size_t more) {
     if (capacity_ - size_ < more) grow(more);
     std::uint8_t* at = data_.get() + size_;
-    if (first.size() == 2) {
-      std::memcpy(at, first.data(), 2);  // a small frame's header: no call
-    } else if (!first.empty()) {
-      std::memcpy(at, first.data(), first.size());
-    }
-    if (!second.empty()) std::memcpy(at + first.size(), second.data(), second.size());
     size_ += more;
+    return at;
   }
   void reserve(std::size_t capacity);
   void clear() noexcept { size_ = 0; }

@@ -163,45 +163,59 @@ TEST_F(HybiServer, ReceivesBinaryOfEveryLengthEncoding) {
   }
 }
 
-// A small frame reaches the transport as its header and the caller's own
-// payload (no copy on the way), for a transport that gathers them; one that
-// doesn't gets them joined in one write().
-TEST_F(HybiServer, HandsASmallFramesHeaderAndPayloadToTheTransportApart) {
-  struct Pieces final : test::Recorder {
-    void write_frame(Bytes header, Bytes payload) override {
-      headers.emplace_back(as_text(header));
-      payloads.push_back(payload.data());
-    }
-    std::vector<std::string> headers;
-    std::vector<const std::uint8_t*> payloads;
-  } pieces;
-  Hybi server(hybi_request(), pieces);
+// A handler that keeps what write_in_place() filled in, frame by frame.
+struct InPlace final : test::Recorder {
+  void write_in_place(std::size_t size, Fill fill, const void* context) override {
+    std::string frame(size + 1, '\xEE');  // one guard byte: exactly `size` are written
+    fill(reinterpret_cast<std::uint8_t*>(frame.data()), context);
+    EXPECT_EQ(frame.back(), '\xEE');
+    frame.pop_back();
+    frames.push_back(frame);
+  }
+  std::vector<std::string> frames;
+};
+
+// A small frame is assembled where the transport keeps its output; a larger
+// one is written as before; a transport that doesn't take frames in place
+// gets the same bytes in one write().
+TEST_F(HybiServer, WritesSmallFramesInPlace) {
+  InPlace transport;
+  Hybi server(hybi_request(), transport);
   server.start();
+  transport.take_written();
   const std::string text(125, 't');
   EXPECT_TRUE(server.text(text));
   EXPECT_TRUE(server.binary(as_bytes(std::string_view("ab"))));
   EXPECT_TRUE(server.text(""));
-  ASSERT_EQ(pieces.headers.size(), 3u);
-  EXPECT_EQ(pieces.headers[0], "\x81\x7D");
-  EXPECT_EQ(pieces.payloads[0], reinterpret_cast<const std::uint8_t*>(text.data()));
-  EXPECT_EQ(pieces.headers[1], "\x82\x02");
-  EXPECT_EQ(pieces.headers[2], std::string("\x81\x00", 2));
+  EXPECT_EQ(transport.frames, (std::vector<std::string>{"\x81\x7D" + text,
+                                                        "\x82\x02"
+                                                        "ab",
+                                                        std::string("\x81\x00", 2)}));
+  EXPECT_TRUE(server.text(std::string(126, 'u')));
+  EXPECT_EQ(transport.frames.size(), 3u);
+  EXPECT_EQ(transport.take_written(), std::string("\x81\x7E\x00\x7E", 4) + std::string(126, 'u'));
 
-  // The default: one write of both.
   const auto writes = handler.writes;
   EXPECT_TRUE(driver->text(text));
   EXPECT_EQ(handler.writes, writes + 1);
   EXPECT_EQ(handler.take_written(), "\x81\x7D" + text);
 }
 
-TEST(DriverHandler, JoinsAFramesPiecesOfAnySizeByDefault) {
+TEST(DriverHandler, FillsABufferOfItsOwnForWriteByDefault) {
   test::Recorder handler;
-  const std::string large(1000, 'L');
-  handler.write_frame(as_bytes(std::string_view("\x82\x7E\x03\xE8", 4)), as_bytes(large));
-  handler.write_frame(as_bytes(std::string_view("h")), {});
-  handler.write_frame({}, as_bytes(std::string_view("p")));
-  EXPECT_EQ(handler.writes, 3u);
-  EXPECT_EQ(handler.written, std::string("\x82\x7E\x03\xE8", 4) + large + "hp");
+  for (std::size_t size : {0u, 1u, 256u, 257u, 5000u}) {
+    handler.write_in_place(
+        size,
+        [](std::uint8_t* at, const void* context) {
+          const auto n = *static_cast<const std::size_t*>(context);
+          for (std::size_t i = 0; i < n; ++i) at[i] = static_cast<std::uint8_t>('a' + i % 26);
+        },
+        &size);
+    std::string expected;
+    for (std::size_t i = 0; i < size; ++i) expected += static_cast<char>('a' + i % 26);
+    EXPECT_EQ(handler.take_written(), expected) << size;
+  }
+  EXPECT_EQ(handler.writes, 5u);
 }
 
 TEST_F(HybiServer, SendsUnmaskedFrames) {

@@ -81,10 +81,9 @@ TEST(NetConnection, CorksWritesOfOneTurnIntoOneSystemCall) {
   EXPECT_EQ(pair.server->stats().write_calls - before, 1u);
 }
 
-// Two pieces written as one (a frame's header and payload): small ones join
-// the turn's output like any small write; a large second piece goes out from
-// where it lies, after the first.
-TEST(NetConnection, WritesTwoPiecesInOrder) {
+// Bytes written in place join the turn's output in order with the others,
+// whatever their size, and go out with them.
+TEST(NetConnection, WritesInPlaceInOrderWithOtherWrites) {
   EventLoop loop;
   Pair pair(loop);
   ASSERT_TRUE(pair.server && pair.client);
@@ -92,45 +91,53 @@ TEST(NetConnection, WritesTwoPiecesInOrder) {
   const std::string large = pattern(256 * 1024);
   std::string expected;
   std::uint64_t calls = 0;
+  auto in_place = [&](std::string_view text) {
+    return pair.server->write_in_place(
+        text.size(), [text](std::uint8_t* at) { std::copy(text.begin(), text.end(), at); });
+  };
   loop.post([&] {
     const auto before = pair.server->stats().write_calls;
     for (int i = 0; i < 100; ++i) {
-      const std::string head = "h" + std::to_string(i);
-      const std::string body = "-body" + std::to_string(i) + ";";
-      EXPECT_TRUE(pair.server->write(as_bytes(head), as_bytes(body)));
-      expected += head + body;
+      const std::string mine = "<" + std::to_string(i) + ">";
+      const std::string theirs = "(" + std::to_string(i) + ")";
+      EXPECT_TRUE(in_place(mine));
+      EXPECT_TRUE(pair.server->write(as_bytes(theirs)));
+      expected += mine + theirs;
     }
-    EXPECT_TRUE(pair.server->write(as_bytes(std::string_view("")), as_bytes(std::string_view(""))));
-    EXPECT_TRUE(pair.server->write(as_bytes(std::string_view("only")), Bytes()));
-    EXPECT_TRUE(pair.server->write(Bytes(), as_bytes(std::string_view("second"))));
-    expected += "onlysecond";
+    EXPECT_TRUE(in_place(""));
     calls = pair.server->stats().write_calls - before;
-    EXPECT_TRUE(pair.server->write(as_bytes(std::string_view("[large]")), as_bytes(large)));
-    expected += "[large]" + large;
+    EXPECT_TRUE(in_place(large));
+    EXPECT_TRUE(in_place("end"));
+    expected += large + "end";
   });
   EXPECT_TRUE(loop.run_until(
       [&] { return !expected.empty() && pair.client_events.received.size() == expected.size(); },
       kDeadline));
   EXPECT_TRUE(pair.client_events.received == expected);
-  EXPECT_EQ(calls, 0u);  // the small ones waited for the end of the turn
+  EXPECT_EQ(calls, 0u);  // they waited for the end of the turn
   EXPECT_EQ(pair.server->buffered_amount(), 0u);
 }
 
-TEST(NetConnection, TwoPiecesPastTheLimitCloseTheConnection) {
+TEST(NetConnection, WritingInPlacePastTheLimitClosesTheConnection) {
   EventLoop loop;
   Pair pair(loop, "127.0.0.1", {.write_buffer_limit = 64});
   ASSERT_TRUE(pair.server && pair.client);
+  int fills = 0;
+  auto fill = [&](std::uint8_t* at) {
+    ++fills;
+    std::fill(at, at + 60, 'x');
+  };
   bool first = false, second = true, after = true;
   loop.post([&] {
-    const std::string half(30, 'x');
-    first = pair.server->write(as_bytes(half), as_bytes(half));   // 60: within
-    second = pair.server->write(as_bytes(half), as_bytes(half));  // 120: past it
-    after = pair.server->write(as_bytes(std::string_view("a")), as_bytes(std::string_view("b")));
+    first = pair.server->write_in_place(60, fill);   // within
+    second = pair.server->write_in_place(60, fill);  // 120: past it
+    after = pair.server->write_in_place(60, fill);   // closed
   });
   EXPECT_TRUE(loop.run_until([&] { return pair.server_events.closed.has_value(); }, kDeadline));
   EXPECT_TRUE(first);
   EXPECT_FALSE(second);
   EXPECT_FALSE(after);
+  EXPECT_EQ(fills, 1);
   EXPECT_EQ(*pair.server_events.closed, Error::write_buffer_full);
 }
 
