@@ -19,6 +19,7 @@
 #endif
 
 #include <csignal>
+#include <cstddef>
 
 namespace faye::net::direct {
 
