@@ -84,6 +84,12 @@ inline bool decode_header(const std::uint8_t* p, FrameHeader& header) {
   return true;
 }
 
+// The size encode_header() writes for `header`.
+constexpr std::size_t encoded_header_size(const FrameHeader& header) {
+  const std::size_t length_bytes = header.length < 126 ? 0 : header.length <= 0xFFFF ? 2 : 8;
+  return 2 + length_bytes + (header.masked ? 4 : 0);
+}
+
 // Writes a header into `out` (at least kMaxHeaderSize bytes) and returns its
 // size. Uses the shortest length encoding, as RFC 6455 5.2 requires.
 inline std::size_t encode_header(std::uint8_t* out, const FrameHeader& header) {

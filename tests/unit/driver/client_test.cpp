@@ -118,6 +118,29 @@ TEST_F(ClientTest, MasksEveryFrameWithAFreshKey) {
   EXPECT_EQ(static_cast<std::uint8_t>(wire[1]) & 0x80, 0x80);
 }
 
+// Up to 1 KiB a frame is masked in one piece, beyond it piece by piece
+// (16 KiB each): the mask runs on across the pieces' boundaries.
+TEST_F(ClientTest, MasksLargeMessagesAcrossPieces) {
+  connect();
+  client->parse(response());
+  test::Recorder server_events;
+  http::Request request = test::hybi_request();
+  Hybi server(request, server_events);
+  server.start();
+  for (std::size_t size : {1024u, 1025u, 16u * 1024 + 3, 40001u}) {
+    std::string payload(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) payload[i] = static_cast<char>(i * 7 + i / 251);
+    ASSERT_TRUE(client->binary(as_bytes(payload)));
+    const std::string wire = handler.take_written();
+    const std::size_t header = size <= 0xFFFF ? 4 : 10;
+    ASSERT_EQ(wire.size(), header + 4 + size) << size;
+    EXPECT_NE(wire.substr(header + 4), payload) << size;  // masked on the wire
+    server.parse(wire);
+    ASSERT_FALSE(server_events.messages.empty()) << size;
+    EXPECT_TRUE(server_events.messages.back() == payload) << size;
+  }
+}
+
 TEST_F(ClientTest, MasksSmallFramesOfEveryLengthToo) {
   // 0..125 bytes take the one-write path, 126 the general one.
   connect();

@@ -175,9 +175,10 @@ struct InPlace final : test::Recorder {
   std::vector<std::string> frames;
 };
 
-// A small frame is assembled where the transport keeps its output; a larger
-// one is written as before; a transport that doesn't take frames in place
-// gets the same bytes in one write().
+// A frame of up to 1 KiB of payload is assembled where the transport keeps
+// its output; a larger one is written as its header, then its payload; a
+// transport that doesn't take frames in place gets the same bytes in one
+// write().
 TEST_F(HybiServer, WritesSmallFramesInPlace) {
   InPlace transport;
   Hybi server(hybi_request(), transport);
@@ -192,8 +193,16 @@ TEST_F(HybiServer, WritesSmallFramesInPlace) {
                                                         "ab",
                                                         std::string("\x81\x00", 2)}));
   EXPECT_TRUE(server.text(std::string(126, 'u')));
-  EXPECT_EQ(transport.frames.size(), 3u);
-  EXPECT_EQ(transport.take_written(), std::string("\x81\x7E\x00\x7E", 4) + std::string(126, 'u'));
+  EXPECT_TRUE(server.ping(as_bytes(std::string_view("p"))));
+  EXPECT_TRUE(server.binary(as_bytes(std::string(1024, 'k'))));
+  ASSERT_EQ(transport.frames.size(), 6u);
+  EXPECT_EQ(transport.frames[3], std::string("\x81\x7E\x00\x7E", 4) + std::string(126, 'u'));
+  EXPECT_EQ(transport.frames[4], "\x89\x01p");
+  EXPECT_EQ(transport.frames[5], std::string("\x82\x7E\x04\x00", 4) + std::string(1024, 'k'));
+  EXPECT_EQ(transport.take_written(), "");
+  EXPECT_TRUE(server.binary(as_bytes(std::string(1025, 'l'))));
+  EXPECT_EQ(transport.frames.size(), 6u);
+  EXPECT_EQ(transport.take_written(), std::string("\x82\x7E\x04\x01", 4) + std::string(1025, 'l'));
 
   const auto writes = handler.writes;
   EXPECT_TRUE(driver->text(text));
