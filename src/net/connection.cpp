@@ -173,6 +173,7 @@ void Connection::read_now() {
   bool more = false;
   Wait wait = Wait::none;
   std::error_code error;
+  bool drained = false;
   if (pending_input_) {
     std::string& input = extras_->pending_input;
     filled = std::min(input.size(), buffer.size());
@@ -200,6 +201,7 @@ void Connection::read_now() {
       }
       if (result.bytes > 0 && result.bytes < room && !secure_ && !peer_hung_up_ && !result.error) {
         wait = Wait::read;
+        drained = true;
         break;
       }
       if (result.error) {
@@ -208,6 +210,7 @@ void Connection::read_now() {
       }
       if (result.wait != Wait::none) {
         wait = result.wait;
+        drained = !secure_;
         break;
       }
       if (result.bytes == 0) {
@@ -220,6 +223,7 @@ void Connection::read_now() {
       }
     }
   }
+  drained_ = drained;
   if (filled > 0 && state_ == State::open && handler_) {
     in_read_batch_ = true;
     handler_->on_data(buffer.first(filled));
@@ -273,6 +277,8 @@ void Connection::on_ready(std::uint32_t events) {
   auto self = waiting_self_;  // kept for the whole call: a handler may drop every owner
   const bool failed = (events & (EPOLLERR | EPOLLHUP)) != 0;
   if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) peer_hung_up_ = true;
+  // Announced input, read below or (paused) by resume_reading().
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) drained_ = false;
   const std::uint32_t write_events = write_waits_for_input_ ? EPOLLIN | EPOLLRDHUP : EPOLLOUT;
   if (write_waiting_ && (failed || (events & write_events))) {
     write_waiting_ = false;
@@ -324,7 +330,7 @@ bool Connection::fits(std::size_t more) {
 // Room for `size` bytes at the end of the queue's last buffer, sent at the
 // end of the turn; null when the connection is closing or closed, or when
 // the bytes would take it past its limit (which closes it).
-std::uint8_t* Connection::make_room(std::size_t size) {
+std::uint8_t* Connection::make_room_slowly(std::size_t size) {
   if (state_ != State::open || !fits(size)) return nullptr;
   if (!writes_ || !writes_->chunks.back().appendable) {
     push_chunk({loop_.take_write_buffer(), true});
@@ -488,7 +494,16 @@ void Connection::resume_reading() {
   if (!paused_) return;
   paused_ = false;
   if (!started_ || state_ == State::closed || read_waiting_ || read_posted_) return;
-  // Read before waiting again (edge-triggered readiness, see start()).
+  // The last read emptied the socket, and no readiness has been announced
+  // since: input that arrives now raises an event of its own (or is found
+  // when the socket joins the poller's set), so waiting is enough. This
+  // saves the read that would return EAGAIN, e.g. when a WebSocket takes
+  // over after its handshake, or an HTTP connection after a response.
+  if (drained_) {
+    wait_readable(Wait::read);
+    return;
+  }
+  // Else read before waiting again (edge-triggered readiness, see start()).
   read_posted_ = true;
   loop_.defer([self = shared_from_this()] {
     self->read_posted_ = false;

@@ -204,7 +204,17 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void schedule_flush();
   bool write_through(Bytes data);
   bool fits(std::size_t more);
-  std::uint8_t* make_room(std::size_t size);
+  // Room for `size` bytes at the end of the queue, for write() and
+  // write_in_place(); null when the write is refused (see make_room_slowly).
+  // Inline for its common case, an append to the buffer that a read batch
+  // (or a posted flush) will send anyway: this runs for every small message.
+  std::uint8_t* make_room(std::size_t size) {
+    if (writes_ && state_ == State::open && (in_read_batch_ || flush_posted_)) {
+      if (std::uint8_t* at = writes_->append_room(size, options_.write_buffer_limit)) return at;
+    }
+    return make_room_slowly(size);
+  }
+  std::uint8_t* make_room_slowly(std::size_t size);
   void flush();
   void wait_writable(Wait wait);
   void consume(std::size_t bytes);
@@ -274,6 +284,9 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   // extras_->stream; a plain TCP socket is no more than its descriptor (fd_).
   bool streamed_ : 1 = false;
   bool wrote_ : 1 = false;  // see take_write_progress()
+  // The last read of plain TCP emptied the receive queue, and no readiness
+  // has been reported since (see resume_reading()).
+  bool drained_ : 1 = false;
 };
 
 }  // namespace faye::net

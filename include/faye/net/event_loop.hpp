@@ -60,6 +60,7 @@ class WriteBuffer {
     size_ += more;
     return at;
   }
+  bool has_room(std::size_t more) const noexcept { return capacity_ - size_ >= more; }
   void reserve(std::size_t capacity);
   void clear() noexcept { size_ = 0; }
   Bytes bytes() const noexcept { return {data_.get(), size_}; }
@@ -97,6 +98,17 @@ struct WriteQueue {
   std::size_t head = 0;
   std::size_t front_offset = 0;  // bytes of chunks[head] already written
   std::size_t buffered = 0;      // bytes not yet written, in all chunks
+
+  // Room for `size` more bytes at the end of the last buffer, when it takes
+  // appends, has that room and stays within `limit` (0: none); else null.
+  std::uint8_t* append_room(std::size_t size, std::size_t limit) noexcept {
+    WriteChunk& last = chunks.back();
+    if (!last.appendable || !last.buffer.has_room(size) || (limit && buffered + size > limit)) {
+      return nullptr;
+    }
+    buffered += size;
+    return last.buffer.extend(size);
+  }
 };
 }  // namespace detail
 

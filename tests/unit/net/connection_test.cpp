@@ -495,6 +495,46 @@ TEST(NetConnection, PausedReadingDeliversNothingUntilResumed) {
   EXPECT_EQ(pair.server_events.received, "queued in the kernel");
 }
 
+// A handler that pauses inside on_data (as the HTTP server does while the
+// application answers a request) leaves the connection waiting for nothing.
+// After a read that emptied the socket, resuming waits for readiness rather
+// than reading at once, which could only return EAGAIN.
+TEST(NetConnection, ResumingAfterADrainingReadWaitsForInput) {
+  EventLoop loop;
+  Pair pair(loop);
+  ASSERT_TRUE(pair.server && pair.client);
+  pair.server->enable_stats();
+  pair.server_events.on_data_hook = [&](MutableBytes) { pair.server->pause_reading(); };
+  pair.client->write(std::string_view("request"));
+  ASSERT_TRUE(loop.run_until([&] { return pair.server_events.received == "request"; }, kDeadline));
+  const std::uint64_t reads = pair.server->stats().read_calls;
+  pair.server->resume_reading();
+  loop.run_for(std::chrono::milliseconds(30));
+  EXPECT_EQ(pair.server->stats().read_calls, reads);
+
+  pair.client->write(std::string_view(" and more"));
+  EXPECT_TRUE(loop.run_until(
+      [&] { return pair.server_events.received == "request and more"; }, kDeadline));
+  EXPECT_EQ(pair.server->stats().read_calls, reads + 1);
+}
+
+// Input announced while reading was paused is read when it resumes.
+TEST(NetConnection, ResumingReadsInputThatArrivedWhilePaused) {
+  EventLoop loop;
+  Pair pair(loop);
+  ASSERT_TRUE(pair.server && pair.client);
+  pair.server_events.on_data_hook = [&](MutableBytes) { pair.server->pause_reading(); };
+  pair.client->write(std::string_view("request"));
+  ASSERT_TRUE(loop.run_until([&] { return pair.server_events.received == "request"; }, kDeadline));
+  pair.server_events.on_data_hook = nullptr;
+  pair.client->write(std::string_view(" and more"));
+  loop.run_for(std::chrono::milliseconds(30));
+  EXPECT_EQ(pair.server_events.received, "request");
+  pair.server->resume_reading();
+  EXPECT_TRUE(loop.run_until(
+      [&] { return pair.server_events.received == "request and more"; }, kDeadline));
+}
+
 // A connection whose owner lets go of it while nothing waits (here: paused)
 // is destroyed, and leaves the loop's poller, which would otherwise keep
 // waiting on its behalf and keep EventLoop::run() from returning.
