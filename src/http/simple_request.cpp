@@ -164,8 +164,10 @@ SimpleRequest parse_simple_request(std::string_view data, const RequestParser::O
     // A body's framing is http_parser's to judge, and it reads a field as
     // Transfer-Encoding when only the name's start matches
     // ("Transfer-Encodingx" too): any name that begins like one is left to it.
-    if (starts_with_ignoring_case(field_name, "Transfer-Encoding") ||
-        starts_with_ignoring_case(field_name, "Content-Length")) {
+    // (Told apart by the first letter first: most names start otherwise.)
+    const char initial = static_cast<char>(field_name.front() | 0x20);
+    if ((initial == 't' && starts_with_ignoring_case(field_name, "Transfer-Encoding")) ||
+        (initial == 'c' && starts_with_ignoring_case(field_name, "Content-Length"))) {
       return {};
     }
   }
