@@ -18,6 +18,23 @@ TEST(Headers, FindsTokensInListsAcrossRepeatedFields) {
   EXPECT_FALSE(headers.has_token("Connection", "upgrad"));
 }
 
+// Elements are trimmed of spaces and tabs, empty ones skipped, and a token
+// matches a whole element only.
+TEST(Headers, FindsTokensOnlyAsWholeTrimmedElements) {
+  Headers headers{{"Upgrade", "\t, ,websocket\t , h2c"}, {"Connection", "upgrade-ish, keep-alive"}};
+  EXPECT_TRUE(headers.has_token("Upgrade", "WebSocket"));
+  EXPECT_TRUE(headers.has_token("Upgrade", "h2c"));
+  EXPECT_FALSE(headers.has_token("Upgrade", "web"));
+  EXPECT_FALSE(headers.has_token("Upgrade", "socket"));
+  EXPECT_FALSE(headers.has_token("Upgrade", ""));
+  EXPECT_FALSE(headers.has_token("Connection", "upgrade"));
+  EXPECT_TRUE(headers.has_token("Connection", "Keep-Alive"));
+  const Headers empty{{"Connection", ""}};
+  EXPECT_FALSE(empty.has_token("Connection", "close"));
+  const Headers only_separators{{"Connection", " , ,"}};
+  EXPECT_FALSE(only_separators.has_token("Connection", "close"));
+}
+
 TEST(Headers, JoinsRepeatedFields) {
   Headers headers{{"A", "1"}, {"a", "2"}};
   EXPECT_EQ(headers.get_all("A"), "1, 2");
