@@ -45,8 +45,8 @@ void append_base64(std::string& out, Bytes bytes) {
 // A table: one load per character of the key (every handshake checks 22).
 constexpr std::array<bool, 256> kBase64Chars = [] {
   std::array<bool, 256> table{};
-  for (unsigned char c : std::string_view(
-           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")) {
+  for (unsigned char c :
+       std::string_view("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")) {
     table[c] = true;
   }
   return table;

@@ -37,8 +37,7 @@
 // Asio's epoll reactor with the internal interface Poller::ReactorWait uses
 // (reactor_op, start_op with speculative operations), as verified with Asio
 // 1.22. Other versions and reactors wait with async_wait.
-#if defined(ASIO_HAS_EPOLL) && !defined(ASIO_HAS_IO_URING_AS_DEFAULT) && \
-    ASIO_VERSION / 100 == 1022
+#if defined(ASIO_HAS_EPOLL) && !defined(ASIO_HAS_IO_URING_AS_DEFAULT) && ASIO_VERSION / 100 == 1022
 #define FAYE_NET_POLLER_HAS_REACTOR_WAIT 1
 #else
 #define FAYE_NET_POLLER_HAS_REACTOR_WAIT 0

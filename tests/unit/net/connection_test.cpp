@@ -513,8 +513,8 @@ TEST(NetConnection, ResumingAfterADrainingReadWaitsForInput) {
   EXPECT_EQ(pair.server->stats().read_calls, reads);
 
   pair.client->write(std::string_view(" and more"));
-  EXPECT_TRUE(loop.run_until(
-      [&] { return pair.server_events.received == "request and more"; }, kDeadline));
+  EXPECT_TRUE(
+      loop.run_until([&] { return pair.server_events.received == "request and more"; }, kDeadline));
   EXPECT_EQ(pair.server->stats().read_calls, reads + 1);
 }
 
@@ -531,8 +531,8 @@ TEST(NetConnection, ResumingReadsInputThatArrivedWhilePaused) {
   loop.run_for(std::chrono::milliseconds(30));
   EXPECT_EQ(pair.server_events.received, "request");
   pair.server->resume_reading();
-  EXPECT_TRUE(loop.run_until(
-      [&] { return pair.server_events.received == "request and more"; }, kDeadline));
+  EXPECT_TRUE(
+      loop.run_until([&] { return pair.server_events.received == "request and more"; }, kDeadline));
 }
 
 // A connection whose owner lets go of it while nothing waits (here: paused)

@@ -255,8 +255,9 @@ TEST(NetPollerOfALoop, DestroyingTheLoopTellsTheClientsHoldingSlots) {
 // A loop's poller waits on Asio's reactor wherever that is available.
 TEST(NetPollerOfALoop, WaitsOnTheReactorWhereAvailable) {
   EventLoop loop;
-  EXPECT_EQ(loop.poller().waiting(), FAYE_NET_POLLER_HAS_REACTOR_WAIT ? Poller::Waiting::reactor
-                                                                      : Poller::Waiting::async_wait);
+  EXPECT_EQ(loop.poller().waiting(), FAYE_NET_POLLER_HAS_REACTOR_WAIT
+                                         ? Poller::Waiting::reactor
+                                         : Poller::Waiting::async_wait);
 #if defined(__linux__) && ASIO_VERSION / 100 == 1022
   EXPECT_EQ(loop.poller().waiting(), Poller::Waiting::reactor);  // as on Debian 12
 #endif
