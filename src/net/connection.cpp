@@ -343,12 +343,7 @@ std::uint8_t* Connection::make_room_slowly(std::size_t size) {
 
 bool Connection::write(std::string&& owned) {
   if (owned.size() < options_.gather_threshold) return write(as_bytes(owned));
-  if (state_ != State::open) return false;
-  if (options_.write_buffer_limit &&
-      buffered_amount() + owned.size() > options_.write_buffer_limit) {
-    finish(Error::write_buffer_full);
-    return false;
-  }
+  if (state_ != State::open || !fits(owned.size())) return false;
   const std::size_t size = owned.size();
   push_chunk({.owned = std::move(owned)});
   writes_->buffered += size;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <new>
 #include <utility>
 
 #include "direct_syscalls.hpp"
@@ -27,8 +28,9 @@ std::uint64_t tag(std::uint32_t index, std::uint32_t generation) {
 }  // namespace
 
 #if FAYE_NET_POLLER_HAS_REACTOR_WAIT
-// One wait of Waiting::reactor, allocated per wait as Asio's own are, and
-// freed by its completion (or by the io_context, if it goes first).
+// One wait of Waiting::reactor. Its completion hands it back to the poller
+// for the next wait (so a busy loop allocates none), or frees it when the
+// wait was cancelled, or when the io_context destroys it unrun.
 //
 // Asio's async_wait asks the reactor not to perform its operation
 // speculatively, and so re-arms the descriptor with epoll_ctl at every wait,
@@ -60,10 +62,11 @@ class Poller::ReactorWait final : public asio::detail::reactor_op {
   static void complete(void* owner, asio::detail::scheduler_operation* base,
                        const asio::error_code&, std::size_t) {
     std::unique_ptr<ReactorWait> self(static_cast<ReactorWait*>(base));
-    if (owner == nullptr || self->ec_) return;  // destroyed with the io_context, or cancelled
+    // Destroyed with the io_context, or cancelled (the poller may be gone).
+    if (owner == nullptr || self->ec_) return;
     Poller& poller = self->poller_;
     const std::uint64_t generation = self->generation_;
-    self.reset();
+    if (!poller.spare_wait_) poller.spare_wait_ = std::move(self);
     if (generation != poller.wait_generation_) return;  // cancelled, then waiting again
     poller.armed_ = false;
     poller.dispatch(std::exchange(poller.collected_, 0));
@@ -150,9 +153,15 @@ void Poller::arm() {
   const std::uint64_t generation = ++wait_generation_;
 #if FAYE_NET_POLLER_HAS_REACTOR_WAIT
   if (reactor_) {
-    reactor_->start_op(asio::detail::reactor::read_op, epoll_fd_, reactor_data_,
-                       new ReactorWait(*this, generation), /*is_continuation=*/true,
-                       /*allow_speculative=*/true);
+    ReactorWait* wait = spare_wait_.release();
+    if (wait) {
+      wait->~ReactorWait();  // a fresh operation in the same storage
+      new (wait) ReactorWait(*this, generation);
+    } else {
+      wait = new ReactorWait(*this, generation);
+    }
+    reactor_->start_op(asio::detail::reactor::read_op, epoll_fd_, reactor_data_, wait,
+                       /*is_continuation=*/true, /*allow_speculative=*/true);
     return;
   }
 #endif

@@ -118,6 +118,9 @@ class Poller {
 #endif
   std::unique_ptr<epoll_event[]> events_;
   int collected_ = 0;  // by the reactor operation, for its completion
+#if FAYE_NET_POLLER_HAS_REACTOR_WAIT
+  std::unique_ptr<ReactorWait> spare_wait_;  // the last one, for the next wait
+#endif
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::size_t registered_ = 0;  // watched slots: while any, the loop waits

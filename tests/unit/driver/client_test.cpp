@@ -12,6 +12,14 @@ namespace {
 using test::close_payload;
 using test::frame;
 
+// A server's driver, open, that reads back what the client wrote.
+struct ServerReader {
+  ServerReader() { driver.start(); }
+  http::Request request = test::hybi_request();
+  test::Recorder events;
+  Hybi driver{request, events};
+};
+
 class ClientTest : public ::testing::Test {
  protected:
   test::Recorder handler;
@@ -105,14 +113,11 @@ TEST_F(ClientTest, MasksEveryFrameWithAFreshKey) {
   ASSERT_TRUE(client->text(payload));
   std::string wire = handler.take_written();
   // Read both frames back as a server would.
-  test::Recorder server_events;
-  http::Request request = test::hybi_request();
-  Hybi server(request, server_events);
-  server.start();
-  server.parse(wire);
-  ASSERT_EQ(server_events.messages.size(), 2u);
-  EXPECT_EQ(server_events.messages[0], payload);
-  EXPECT_EQ(server_events.messages[1], payload);
+  ServerReader server;
+  server.driver.parse(wire);
+  ASSERT_EQ(server.events.messages.size(), 2u);
+  EXPECT_EQ(server.events.messages[0], payload);
+  EXPECT_EQ(server.events.messages[1], payload);
   // 4-byte length header: mask keys at bytes 4..7 of each 3008-byte frame.
   EXPECT_NE(wire.substr(4, 4), wire.substr(3008 + 4, 4));
   EXPECT_EQ(static_cast<std::uint8_t>(wire[1]) & 0x80, 0x80);
@@ -123,10 +128,7 @@ TEST_F(ClientTest, MasksEveryFrameWithAFreshKey) {
 TEST_F(ClientTest, MasksLargeMessagesAcrossPieces) {
   connect();
   client->parse(response());
-  test::Recorder server_events;
-  http::Request request = test::hybi_request();
-  Hybi server(request, server_events);
-  server.start();
+  ServerReader server;
   for (std::size_t size : {1024u, 1025u, 16u * 1024 + 3, 40001u}) {
     std::string payload(size, '\0');
     for (std::size_t i = 0; i < size; ++i) payload[i] = static_cast<char>(i * 7 + i / 251);
@@ -135,9 +137,9 @@ TEST_F(ClientTest, MasksLargeMessagesAcrossPieces) {
     const std::size_t header = size <= 0xFFFF ? 4 : 10;
     ASSERT_EQ(wire.size(), header + 4 + size) << size;
     EXPECT_NE(wire.substr(header + 4), payload) << size;  // masked on the wire
-    server.parse(wire);
-    ASSERT_FALSE(server_events.messages.empty()) << size;
-    EXPECT_TRUE(server_events.messages.back() == payload) << size;
+    server.driver.parse(wire);
+    ASSERT_FALSE(server.events.messages.empty()) << size;
+    EXPECT_TRUE(server.events.messages.back() == payload) << size;
   }
 }
 
@@ -145,10 +147,7 @@ TEST_F(ClientTest, MasksSmallFramesOfEveryLengthToo) {
   // 0..125 bytes take the one-write path, 126 the general one.
   connect();
   client->parse(response());
-  test::Recorder server_events;
-  http::Request request = test::hybi_request();
-  Hybi server(request, server_events);
-  server.start();
+  ServerReader server;
   std::string previous_key;
   for (std::size_t size : {0u, 1u, 5u, 64u, 125u, 126u}) {
     const std::string payload(size, static_cast<char>('a' + size % 26));
@@ -161,9 +160,9 @@ TEST_F(ClientTest, MasksSmallFramesOfEveryLengthToo) {
     EXPECT_NE(key, previous_key) << size;
     previous_key = key;
     if (size >= 4) EXPECT_NE(wire.substr(header + 4), payload) << size;  // masked on the wire
-    server.parse(wire);
-    ASSERT_FALSE(server_events.messages.empty()) << size;
-    EXPECT_EQ(server_events.messages.back(), payload) << size;
+    server.driver.parse(wire);
+    ASSERT_FALSE(server.events.messages.empty()) << size;
+    EXPECT_EQ(server.events.messages.back(), payload) << size;
   }
 }
 
