@@ -52,7 +52,11 @@ inline IoResult Connection::read_some(MutableBytes into) {
 }
 
 inline IoResult Connection::write_some(std::span<const asio::const_buffer> buffers) {
-  return streamed_ ? extras_->stream->write_some(buffers) : tcp::write_some(fd_, buffers);
+  // Closing: whatever is written now is followed by the FIN (shutdown_send()
+  // or finish() once the queue is empty, or an abort), never by a wait for
+  // more to send, so the kernel may hold the last segment back for it.
+  return streamed_ ? extras_->stream->write_some(buffers)
+                   : tcp::write_some(fd_, buffers, state_ == State::closing);
 }
 
 void Connection::close_descriptor() noexcept {

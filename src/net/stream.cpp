@@ -79,13 +79,16 @@ IoResult write_result(ssize_t n) {
 
 }  // namespace
 
-IoResult write_some(int fd, std::span<const asio::const_buffer> buffers) {
+IoResult write_some(int fd, std::span<const asio::const_buffer> buffers, bool last) {
   // MSG_NOSIGNAL: a peer that is gone is an error code, not SIGPIPE.
+  // MSG_MORE corks: the kernel keeps a partial segment until more bytes, or
+  // the FIN, which it then tacks onto that segment (tcp_send_fin).
+  const int flags = MSG_NOSIGNAL | (last ? MSG_MORE : 0);
   if (buffers.size() == 1) {
     // The usual case (small messages gathered in one buffer): send() spares
     // the kernel copying in a msghdr and an iovec array.
     for (;;) {
-      const ssize_t n = direct::send(fd, buffers[0].data(), buffers[0].size(), MSG_NOSIGNAL);
+      const ssize_t n = direct::send(fd, buffers[0].data(), buffers[0].size(), flags);
       if (n < 0 && errno == EINTR) continue;
       return write_result(n);
     }
@@ -100,7 +103,7 @@ IoResult write_some(int fd, std::span<const asio::const_buffer> buffers) {
   message.msg_iov = vectors.data();
   message.msg_iovlen = count;
   for (;;) {
-    const ssize_t n = direct::sendmsg(fd, &message, MSG_NOSIGNAL);
+    const ssize_t n = direct::sendmsg(fd, &message, flags);
     if (n < 0 && errno == EINTR) continue;
     return write_result(n);
   }

@@ -9,8 +9,12 @@ namespace faye::net {
 
 void BasicTimer::start_timer(Duration delay) {
   TimerQueue& queue = loop_->timers();
-  if (timer_pending()) queue.remove(*this);
-  queue.add(*this, std::chrono::steady_clock::now() + delay);
+  const auto deadline = std::chrono::steady_clock::now() + delay;
+  if (timer_pending()) {
+    queue.move(*this, deadline);
+  } else {
+    queue.add(*this, deadline);
+  }
 }
 
 void BasicTimer::cancel_timer() {

@@ -62,26 +62,53 @@ void TimerQueue::add(BasicTimer& timer, Clock::time_point deadline) {
   if (!firing_) rearm();
 }
 
+void TimerQueue::move(BasicTimer& timer, Clock::time_point deadline) {
+  const std::size_t index = timer.heap_index_;
+  Entry& entry = heap_[index];
+  // A later deadline (the usual restart) sinks; an earlier one rises.
+  const bool later = deadline >= entry.deadline;
+  entry.deadline = deadline;
+  entry.sequence = next_sequence_++;
+  if (later) {
+    sift_down(index);
+  } else {
+    sift_up(index);
+  }
+  if (!firing_) rearm();
+}
+
 void TimerQueue::remove(BasicTimer& timer) {
   erase_at(timer.heap_index_);
   if (!firing_) rearm();
 }
 
+void TimerQueue::set_idle(bool idle) noexcept {
+  if (idle == alarm_idle_) return;
+  alarm_idle_ = idle;
+  // Un-counting the last work stops the io_context as finishing it would;
+  // EventLoop::run() restarts a stopped context.
+  if (idle) {
+    context_.get_executor().on_work_finished();
+  } else {
+    context_.get_executor().on_work_started();
+  }
+}
+
 void TimerQueue::rearm() {
   if (heap_.empty()) {
-    if (alarm_deadline_ != Clock::time_point::max()) {
-      alarm_deadline_ = Clock::time_point::max();
-      ++alarm_generation_;
-      alarm_.cancel();
-    }
+    // The alarm stays where it is: it wakes the loop once for nothing, or is
+    // moved by the next timer to start first.
+    if (alarm_deadline_ != Clock::time_point::max()) set_idle(true);
     return;
   }
+  set_idle(false);
   const Clock::time_point earliest = heap_.front().deadline;
   // An alarm due before the earliest timer (whose own timer was cancelled,
   // as most connections' linger and closing deadlines are) stays: it wakes
   // the loop once for nothing and is moved then, which costs less than
   // moving it, a timerfd system call, at every such cancel. (With no timers
-  // left it is cancelled, above, so that an idle loop's run() returns.)
+  // left it stops counting as work, above, so that an idle loop's run()
+  // returns.)
   if (earliest >= alarm_deadline_) return;
   // Moving the alarm cancels its pending wait; the generation tells that
   // stale completion (which may still arrive without an error) to do nothing.
@@ -89,9 +116,12 @@ void TimerQueue::rearm() {
   const std::uint64_t generation = ++alarm_generation_;
   alarm_.expires_at(earliest);
   alarm_.async_wait([this, generation](const std::error_code& ec) {
-    if (ec || generation != alarm_generation_) return;
+    // Only the latest wait can be un-counted (set_idle(false) precedes every
+    // move): count it again for the scheduler to finish after this handler.
+    if (generation != alarm_generation_) return;
+    set_idle(false);
     alarm_deadline_ = Clock::time_point::max();
-    fire();
+    if (!ec) fire();
   });
 }
 

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include <asio/executor_work_guard.hpp>
 #include <gtest/gtest.h>
 
 #include "faye/net/event_loop.hpp"
@@ -204,6 +205,69 @@ TEST(NetTimer, IdleTimersDontKeepTheLoopRunning) {
   const auto start = std::chrono::steady_clock::now();
   loop.run();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+}
+
+// Cancelling the last armed timer while the loop runs leaves the alarm
+// waiting, un-counted: run() still returns at once, and a later run() still
+// serves a timer started then (due before the stale alarm, and after it).
+TEST(NetTimer, RunReturnsWhenTheLastTimerIsCancelledInsideIt) {
+  EventLoop loop;
+  Timer timer(loop);
+  loop.post([&] { timer.start(1h, [] {}); });
+  loop.post([&] { timer.cancel(); });
+  const auto start = std::chrono::steady_clock::now();
+  loop.run();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+
+  int fired = 0;
+  timer.start(10ms, [&] { ++fired; });
+  loop.run();  // returns once the timer has fired and nothing is left
+  EXPECT_EQ(fired, 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+}
+
+// A stale alarm that fires while no timer is armed wakes nothing and leaves
+// the loop's count of work balanced: the timer started after it still fires
+// once, and run() returns after it, then at once again.
+TEST(NetTimer, AnUncountedAlarmFiringLeavesTheLoopBalanced) {
+  EventLoop loop;
+  Timer first(loop);
+  Timer second(loop);
+  bool first_fired = false;
+  int second_fired = 0;
+  first.start(20ms, [&] { first_fired = true; });
+  first.cancel();  // the alarm stays at 20 ms, un-counted
+  {
+    // Other work keeps the loop running while the alarm fires for nothing.
+    auto other_work = asio::make_work_guard(loop.context());
+    loop.run_for(40ms);
+  }
+  EXPECT_FALSE(first_fired);
+  second.start(10ms, [&] { ++second_fired; });
+  const auto start = std::chrono::steady_clock::now();
+  loop.run();
+  EXPECT_EQ(second_fired, 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  loop.run();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_FALSE(first_fired);
+}
+
+// Restarting an armed timer moves its deadline in the queue either way: an
+// earlier deadline fires before a timer it now precedes, a later one after.
+TEST(NetTimer, RestartMovesTheDeadlineEitherWay) {
+  EventLoop loop;
+  Timer moved_earlier(loop);
+  Timer moved_later(loop);
+  Timer fixed(loop);
+  std::vector<char> order;
+  moved_earlier.start(1h, [&] { order.push_back('e'); });
+  moved_later.start(1ms, [&] { order.push_back('l'); });
+  fixed.start(30ms, [&] { order.push_back('f'); });
+  moved_earlier.start(10ms, [&] { order.push_back('e'); });
+  moved_later.start(60ms, [&] { order.push_back('l'); });
+  ASSERT_TRUE(loop.run_until([&] { return order.size() == 3; }, 5s));
+  EXPECT_EQ(order, (std::vector<char>{'e', 'f', 'l'}));
 }
 
 // A Timer that outlives its loop (a misuse the queue tolerates) is disarmed
