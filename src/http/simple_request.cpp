@@ -81,10 +81,6 @@ bool read_connection(std::string_view value, ConnectionTokens& tokens) {
   }
 }
 
-struct FieldSpan {
-  std::uint32_t name, name_size, value, value_size;
-};
-
 }  // namespace
 
 SimpleRequest parse_simple_request(std::string_view data, const RequestParser::Options& options,
@@ -106,7 +102,7 @@ SimpleRequest parse_simple_request(std::string_view data, const RequestParser::O
   if (minor != '0' && minor != '1') return {};
   p += 11;
 
-  std::array<FieldSpan, kMaxFields> fields;
+  std::array<Headers::Span, kMaxFields> fields;
   std::size_t count = 0;
   std::size_t hosts = 0;
   bool upgrade_field = false;
@@ -179,11 +175,15 @@ SimpleRequest parse_simple_request(std::string_view data, const RequestParser::O
   request.target.assign(target);
   request.version_major = 1;
   request.version_minor = minor - '0';
-  request.headers.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    const FieldSpan& field = fields[i];
-    request.headers.add(std::string(head.substr(field.name, field.name_size)),
-                        std::string(head.substr(field.value, field.value_size)));
+  // The field lines go over in one piece, separators and all.
+  if (count != 0) {
+    const std::uint32_t base = fields[0].name;
+    const std::uint32_t end = fields[count - 1].value + fields[count - 1].value_size;
+    for (std::size_t i = 0; i < count; ++i) {
+      fields[i].name -= base;
+      fields[i].value -= base;
+    }
+    request.headers.assign(head.substr(base, end - base), {fields.data(), count});
   }
   // As http_parser decides them (http_should_keep_alive, the upgrade flag).
   SimpleRequest result;

@@ -45,7 +45,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       request_ += "Proxy-Authorization: Basic " +
                   driver::base64_encode(as_bytes(credentials)) + "\r\n";
     }
-    for (const auto& [name, value] : options.headers) request_ += name + ": " + value + "\r\n";
+    for (const auto& [name, value] : options.headers) {
+      request_.append(name).append(": ").append(value).append("\r\n");
+    }
     request_ += "\r\n";
     timeout_ = options.timeout;
   }

@@ -2,7 +2,12 @@
 // (RFC 9110 5.1). Repeated fields are kept as separate entries.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <iterator>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,16 +33,31 @@ inline bool iequals(std::string_view a, std::string_view b) noexcept {
 
 class Headers {
  public:
-  using Field = std::pair<std::string, std::string>;
+  // A field as the headers hold it: views of their storage, valid until the
+  // headers are next changed (as a vector's elements are).
+  using Field = std::pair<std::string_view, std::string_view>;
+
+  class const_iterator;
 
   Headers() = default;
-  Headers(std::initializer_list<Field> fields) : fields_(fields) {}
+  Headers(std::initializer_list<Field> fields);
 
-  void add(std::string name, std::string value);
-  // Room for `count` fields without reallocating (a parser's first field).
-  void reserve(std::size_t count) { fields_.reserve(count); }
+  void add(std::string_view name, std::string_view value);
+  // Room for `count` fields of `bytes` name and value characters in all
+  // without reallocating (a parser, before its first field).
+  void reserve(std::size_t count, std::size_t bytes = 0);
+
+  // Where a field's name and value lie in a text: offsets from its start.
+  struct Span {
+    std::uint32_t name, name_size, value, value_size;
+  };
+  // Replaces the fields with those of `spans`, all within `text` (a parsed
+  // head's field lines), taking one copy of `text`: how a parser hands over
+  // a head's fields in one piece. Throws std::out_of_range for a span
+  // outside `text`.
+  void assign(std::string_view text, std::span<const Span> spans);
   // Replaces every field of that name with one.
-  void set(std::string_view name, std::string value);
+  void set(std::string_view name, std::string_view value);
   void remove(std::string_view name);
 
   // The first field of that name.
@@ -49,14 +69,77 @@ class Headers {
   // `token`, compared case-insensitively: `Connection: keep-alive, Upgrade`.
   bool has_token(std::string_view name, std::string_view token) const;
 
-  std::size_t size() const { return fields_.size(); }
-  bool empty() const { return fields_.empty(); }
-  auto begin() const { return fields_.begin(); }
-  auto end() const { return fields_.end(); }
+  std::size_t size() const { return spans_.size(); }
+  bool empty() const { return spans_.empty(); }
+  const_iterator begin() const;
+  const_iterator end() const;
+
+  friend bool operator==(const Headers& a, const Headers& b);
 
  private:
-  std::vector<Field> fields_;
+  // Every name and value lies in one string, and a field is where its two
+  // lie (a Span): a parsed request's fields cost two allocations, not one
+  // or two each (a WebSocket handshake's key and version fields outgrow a
+  // std::string's own buffer), and freeing them as few.
+  Field field(const Span& span) const noexcept { return {name_of(span), value_of(span)}; }
+  std::string_view name_of(const Span& span) const noexcept {
+    return {text_.data() + span.name, span.name_size};
+  }
+  std::string_view value_of(const Span& span) const noexcept {
+    return {text_.data() + span.value, span.value_size};
+  }
+  // Whether `s` lies in the storage (a view that changing it would break).
+  bool holds(std::string_view s) const noexcept;
+
+  std::string text_;
+  std::vector<Span> spans_;
+  std::size_t removed_bytes_ = 0;  // in text_, of removed fields
 };
+
+class Headers::const_iterator {
+ public:
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = Field;
+  using difference_type = std::ptrdiff_t;
+  using reference = Field;
+  using pointer = void;
+
+  const_iterator() = default;
+  Field operator*() const noexcept { return headers_->field(*span_); }
+  // it->first: the field is made on the spot, so -> returns it boxed.
+  struct Arrow {
+    Field field;
+    const Field* operator->() const noexcept { return &field; }
+  };
+  Arrow operator->() const noexcept { return {**this}; }
+  const_iterator& operator++() noexcept {
+    ++span_;
+    return *this;
+  }
+  const_iterator operator++(int) noexcept {
+    const_iterator before = *this;
+    ++span_;
+    return before;
+  }
+  friend bool operator==(const const_iterator& a, const const_iterator& b) noexcept {
+    return a.span_ == b.span_;
+  }
+
+ private:
+  friend class Headers;
+  const_iterator(const Headers* headers, const Span* span) noexcept
+      : headers_(headers), span_(span) {}
+
+  const Headers* headers_ = nullptr;
+  const Span* span_ = nullptr;
+};
+
+inline Headers::const_iterator Headers::begin() const {
+  return {this, spans_.data()};
+}
+inline Headers::const_iterator Headers::end() const {
+  return {this, spans_.data() + spans_.size()};
+}
 
 // Splits a comma-separated list into trimmed, non-empty elements.
 std::vector<std::string_view> split_list(std::string_view value);

@@ -1,5 +1,9 @@
 #include "faye/http/headers.hpp"
 
+#include <stdexcept>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace faye::http {
@@ -29,6 +33,10 @@ TEST(Headers, FindsTokensOnlyAsWholeTrimmedElements) {
   EXPECT_FALSE(headers.has_token("Upgrade", ""));
   EXPECT_FALSE(headers.has_token("Connection", "upgrade"));
   EXPECT_TRUE(headers.has_token("Connection", "Keep-Alive"));
+  const Headers single{{"Upgrade", "WebSocket"}};
+  EXPECT_TRUE(single.has_token("Upgrade", "websocket"));
+  EXPECT_FALSE(single.has_token("Upgrade", "websocke"));
+  EXPECT_FALSE(single.has_token("Upgrade", ""));
   const Headers empty{{"Connection", ""}};
   EXPECT_FALSE(empty.has_token("Connection", "close"));
   const Headers only_separators{{"Connection", " , ,"}};
@@ -61,6 +69,52 @@ TEST(Headers, KeepsArrivalOrderAndRemovesEveryInstance) {
   EXPECT_EQ(headers.size(), 1u);
   EXPECT_FALSE(headers.contains("b"));
   EXPECT_FALSE(headers.get_all("b"));
+}
+
+// Fields are views of one storage: copies and moves carry them, a value
+// taken from the headers themselves may be added or set again, and fields
+// set over and over keep the storage bounded.
+TEST(Headers, KeepsFieldsWholeAcrossCopiesSetsAndRemovals) {
+  Headers headers{{"Host", "example.com"}, {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}};
+  headers.add("X-Copy", *headers.get("Sec-WebSocket-Key"));
+  headers.set("X-Host", *headers.get("host"));
+  headers.set("Host", *headers.get("X-Host"));
+  const Headers copy = headers;
+  Headers moved = std::move(headers);
+  EXPECT_EQ(copy, moved);
+  EXPECT_EQ(copy.get("x-copy"), "dGhlIHNhbXBsZSBub25jZQ==");
+  EXPECT_EQ(copy.get("host"), "example.com");
+
+  const std::string long_value(300, 'v');
+  for (int i = 0; i < 1000; ++i) moved.set("X-Churn", long_value + std::to_string(i));
+  EXPECT_EQ(moved.get("X-Churn"), long_value + "999");
+  EXPECT_EQ(moved.get("Sec-WebSocket-Key"), "dGhlIHNhbXBsZSBub25jZQ==");
+  EXPECT_EQ(moved.size(), 5u);
+  std::size_t bytes = 0;
+  for (const auto& [name, value] : moved) bytes += name.size() + value.size();
+  EXPECT_EQ(bytes, std::string_view("HostX-CopyX-HostX-ChurnSec-WebSocket-Key").size() +
+                       2 * std::string_view("example.com").size() +
+                       2 * std::string_view("dGhlIHNhbXBsZSBub25jZQ==").size() +
+                       long_value.size() + 3);
+
+  std::vector<Headers::Field> fields(copy.begin(), copy.end());
+  ASSERT_EQ(fields.size(), 4u);
+  EXPECT_EQ(fields.front().first, "Sec-WebSocket-Key");
+  EXPECT_EQ(copy.begin()->second, "dGhlIHNhbXBsZSBub25jZQ==");
+}
+
+// A parser hands over a head's field lines in one piece, with where each
+// field lies in them; a field outside them is refused, not read.
+TEST(Headers, TakesFieldLinesInOnePiece) {
+  const std::string_view lines = "Host: a.example\r\nUpgrade: websocket";
+  Headers headers{{"Old", "gone"}};
+  const Headers::Span spans[] = {{0, 4, 6, 9}, {17, 7, 26, 9}};
+  headers.assign(lines, spans);
+  EXPECT_EQ(headers, (Headers{{"Host", "a.example"}, {"Upgrade", "websocket"}}));
+  headers.add("Connection", "Upgrade");
+  EXPECT_TRUE(headers.has_token("connection", "upgrade"));
+  const Headers::Span outside[] = {{0, 4, 30, 9}};
+  EXPECT_THROW(headers.assign(lines, outside), std::out_of_range);
 }
 
 TEST(Headers, ComparesAsciiCaseInsensitivelyOnly) {

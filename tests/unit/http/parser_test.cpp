@@ -648,7 +648,9 @@ std::string outcome(std::string_view input, std::size_t step, RequestParser::Opt
          std::to_string(request.version_minor) + " keep-alive " +
          std::to_string(parser.keep_alive()) + " upgrade " + std::to_string(parser.upgrade()) +
          "\n";
-  for (const auto& [name, value] : request.headers) out += name + ": [" + value + "]\n";
+  for (const auto& [name, value] : request.headers) {
+    out.append(name).append(": [").append(value).append("]\n");
+  }
   return out + "body [" + request.body + "]";
 }
 
