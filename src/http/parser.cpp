@@ -304,7 +304,17 @@ class RequestParser::Impl final : public MessageParser {
 
   void reset() {
     reset_all();
-    request_ = Request{};
+    // Member by member: assigning a fresh Request builds and destroys one
+    // (take() and the server's parser pool reset once per request).
+    request_.method.clear();
+    request_.target.clear();
+    request_.version_major = 1;
+    request_.version_minor = 1;
+    request_.headers.clear();
+    request_.body.clear();
+    request_.remote_address.clear();
+    request_.secure = false;
+    request_.connection.reset();
     keep_alive_ = false;
     upgrade_ = false;
   }

@@ -59,6 +59,12 @@ class Headers {
   // Replaces every field of that name with one.
   void set(std::string_view name, std::string_view value);
   void remove(std::string_view name);
+  // Removes every field, keeping the storage.
+  void clear() noexcept {
+    text_.clear();
+    spans_.clear();
+    removed_bytes_ = 0;
+  }
 
   // The first field of that name.
   std::optional<std::string_view> get(std::string_view name) const;

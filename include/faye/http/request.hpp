@@ -13,6 +13,8 @@ class Connection;
 
 namespace faye::http {
 
+// A member added here must also be cleared in RequestParser's reset()
+// (src/http/parser.cpp), which clears them one by one.
 struct Request {
   std::string method;   // "GET"
   std::string target;   // request-target as sent: "/chat?room=1"
