@@ -5,7 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <limits>
 
 #include <asio/error.hpp>
 #include <asio/ip/tcp.hpp>
@@ -170,6 +172,16 @@ std::error_code Listener::listen(ListenOptions options, AcceptHandler on_accept,
       return fail("SO_REUSEPORT", std::error_code(errno, std::system_category()));
     }
   }
+#ifdef TCP_DEFER_ACCEPT
+  if (options.defer_accept.count() > 0) {
+    const int seconds = static_cast<int>(std::min<std::chrono::seconds::rep>(
+        options.defer_accept.count(), std::numeric_limits<int>::max()));
+    if (::setsockopt(state.acceptor.native_handle(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds,
+                     sizeof seconds) != 0) {
+      return fail("TCP_DEFER_ACCEPT", std::error_code(errno, std::system_category()));
+    }
+  }
+#endif
   // WebSocket frames are small and latency matters: no Nagle delay. Set here
   // once, Linux gives it to every accepted socket, saving a system call each.
   state.acceptor.set_option(asio::ip::tcp::no_delay(true), ec);

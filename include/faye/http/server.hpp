@@ -73,6 +73,12 @@ struct ServerOptions {
   // has read none of our responses for that long.
   std::chrono::milliseconds request_timeout{10'000};
   std::chrono::milliseconds keep_alive_timeout{15'000};
+  // Linux: the kernel holds a new connection until its first bytes arrive
+  // (net::ListenOptions::defer_accept, for request_timeout), as Apache and
+  // lighttpd do by default: a loop is woken once per client, with its
+  // request ready to read. A connection that sends nothing then waits up to
+  // about request_timeout before it is accepted, then request_timeout more.
+  bool defer_accept = true;
   // stop(): how long in-flight responses and closing WebSockets may take.
   std::chrono::milliseconds shutdown_timeout{5'000};
   // Outgoing bytes a connection may queue before it is dropped.

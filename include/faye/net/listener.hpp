@@ -24,6 +24,13 @@ struct ListenOptions {
   std::uint16_t port = 0;        // 0: any free port, see Listener::port()
   int backlog = 511;
   bool reuse_port = false;  // SO_REUSEPORT
+  // Linux TCP_DEFER_ACCEPT, for protocols whose client speaks first (HTTP):
+  // the kernel completes a connection only once its first bytes arrive, so
+  // the loop is woken for each client once and reads its request at once,
+  // instead of waking for the connection and reading nothing. A client that
+  // stays silent is held for about this long, then accepted all the same.
+  // Zero: off (and where the option does not exist).
+  std::chrono::seconds defer_accept{0};
   TlsContext tls{};           // null: plain TCP; see make_server_context()
   std::chrono::milliseconds handshake_timeout{10'000};  // TLS only
   Connection::Options connection;

@@ -77,6 +77,30 @@ TEST(NetListener, TellsTheAcceptedPeerToTheHandlerOnIPv6) {
   expect_accepted_peer("::1");
 }
 
+// With defer_accept the kernel completes a connection only once its client
+// has spoken: a silent one is not handed over, and one that sends is, with
+// its bytes already there to read.
+TEST(NetListener, DeferredAcceptWaitsForTheClientsFirstBytes) {
+  EventLoop loop;
+  Listener listener(loop);
+  std::shared_ptr<Connection> accepted;
+  Recorder events;
+  ASSERT_FALSE(listener.listen({.host = "127.0.0.1", .defer_accept = std::chrono::seconds(30)},
+                               [&](auto c) {
+                                 accepted = std::move(c);
+                                 accepted->set_handler(&events);
+                                 accepted->start();
+                               }));
+  RawPeer peer;
+  peer.connect(listener.port());  // the kernel's SYN-ACK completes connect()
+  loop.run_for(300ms);
+  EXPECT_EQ(accepted, nullptr);
+
+  asio::write(peer.socket, asio::buffer(std::string_view("GET /")));
+  ASSERT_TRUE(loop.run_until([&] { return events.received == "GET /"; }, kDeadline));
+  EXPECT_NE(accepted, nullptr);
+}
+
 TEST(NetListener, ResolvesLocalhost) {
   EventLoop loop;
   Listener listener(loop);
