@@ -37,6 +37,7 @@ struct ServeOptions {
   std::vector<std::string> protocols;
   bool quiet = false;
   bool no_deflate = false;
+  bool no_defer_accept = false;
 };
 
 // One line per call, so that lines from several loop threads never interleave.
@@ -136,7 +137,8 @@ int run_serve(const ServeOptions& options) {
                              .port = options.port,
                              .threads = options.threads,
                              .tls_cert_file = options.tls_cert,
-                             .tls_key_file = options.tls_key},
+                             .tls_key_file = options.tls_key,
+                             .defer_accept = !options.no_defer_accept},
                             application);
 
   try {
@@ -212,6 +214,8 @@ Command add_serve(CLI::App& app) {
                     "Subprotocol to agree to when the client offers it (repeatable); "
                     "none by default");
   serve->add_flag("--no-deflate", options->no_deflate, "Don't agree to permessage-deflate");
+  serve->add_flag("--no-defer-accept", options->no_defer_accept,
+                  "Accept connections before their first bytes arrive (no TCP_DEFER_ACCEPT)");
   serve->add_flag("--quiet,-q", options->quiet, "Don't log connections on stderr");
   return {serve, [options] { return run_serve(*options); }};
 }
