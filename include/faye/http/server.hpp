@@ -68,7 +68,8 @@ struct ServerOptions {
   std::size_t max_body_size = 1024 * 1024;
   // A request whose head and body do not arrive within request_timeout of
   // its first byte is dropped with 408 (slowloris); a new connection that
-  // sends nothing for request_timeout is closed. An idle persistent
+  // sends nothing for request_timeout after it is accepted (see
+  // defer_accept) is closed. An idle persistent
   // connection is closed after keep_alive_timeout, and so is one whose peer
   // has read none of our responses for that long.
   std::chrono::milliseconds request_timeout{10'000};
