@@ -217,8 +217,9 @@ void Server::start() {
     // the connections across them.
     listen.reuse_port = count > 1;
     if (options.defer_accept) {
-      listen.defer_accept = std::max(
-          std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(options.request_timeout));
+      listen.defer_accept =
+          std::max(std::chrono::seconds(1),
+                   std::chrono::ceil<std::chrono::seconds>(options.request_timeout));
     }
     listen.tls = tls;
     listen.connection.write_buffer_limit = options.max_buffered_bytes;

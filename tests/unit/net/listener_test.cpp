@@ -85,12 +85,12 @@ TEST(NetListener, DeferredAcceptWaitsForTheClientsFirstBytes) {
   Listener listener(loop);
   std::shared_ptr<Connection> accepted;
   Recorder events;
-  ASSERT_FALSE(listener.listen({.host = "127.0.0.1", .defer_accept = std::chrono::seconds(30)},
-                               [&](auto c) {
-                                 accepted = std::move(c);
-                                 accepted->set_handler(&events);
-                                 accepted->start();
-                               }));
+  ASSERT_FALSE(
+      listener.listen({.host = "127.0.0.1", .defer_accept = std::chrono::seconds(30)}, [&](auto c) {
+        accepted = std::move(c);
+        accepted->set_handler(&events);
+        accepted->start();
+      }));
   RawPeer peer;
   peer.connect(listener.port());  // the kernel's SYN-ACK completes connect()
   loop.run_for(300ms);

@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include <asio/executor_work_guard.hpp>
 #include <gtest/gtest.h>
+#include <asio/executor_work_guard.hpp>
 
 #include "faye/net/event_loop.hpp"
 
