@@ -24,12 +24,9 @@ Headers::Headers(std::initializer_list<Field> fields) {
 
 void Headers::add(std::string_view name, std::string_view value) {
   // A view of the storage itself (add(x, *get(y))) would not survive it
-  // growing: such fields are copied out first.
-  if (holds(name) || holds(value)) {
-    const std::string copy = std::string(name).append(value);
-    return add(std::string_view(copy).substr(0, name.size()),
-               std::string_view(copy).substr(name.size()));
-  }
+  // growing.
+  std::string copy;
+  detach(name, value, copy);
   // Offsets are 32 bits: a head is kilobytes, never gigabytes.
   if (text_.size() + name.size() + value.size() > UINT32_MAX) {
     throw std::length_error("HTTP header fields exceed 4 GiB");
@@ -54,9 +51,15 @@ void Headers::assign(std::string_view text, std::span<const Span> spans) {
   removed_bytes_ = 0;
 }
 
-bool Headers::holds(std::string_view s) const noexcept {
-  return !s.empty() && std::less_equal<>()(text_.data(), s.data()) &&
-         std::less<>()(s.data(), text_.data() + text_.size());
+void Headers::detach(std::string_view& name, std::string_view& value, std::string& copy) const {
+  const auto held = [this](std::string_view s) {
+    return !s.empty() && std::less_equal<>()(text_.data(), s.data()) &&
+           std::less<>()(s.data(), text_.data() + text_.size());
+  };
+  if (!held(name) && !held(value)) return;
+  copy.assign(name).append(value);
+  name = std::string_view(copy).substr(0, name.size());
+  value = std::string_view(copy).substr(name.size());
 }
 
 void Headers::reserve(std::size_t count, std::size_t bytes) {
@@ -66,11 +69,8 @@ void Headers::reserve(std::size_t count, std::size_t bytes) {
 
 void Headers::set(std::string_view name, std::string_view value) {
   // remove() may compact the storage, which either view may lie in.
-  if (holds(name) || holds(value)) {
-    const std::string copy = std::string(name).append(value);
-    return set(std::string_view(copy).substr(0, name.size()),
-               std::string_view(copy).substr(name.size()));
-  }
+  std::string copy;
+  detach(name, value, copy);
   remove(name);
   add(name, value);
 }

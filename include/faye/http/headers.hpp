@@ -94,8 +94,9 @@ class Headers {
   std::string_view value_of(const Span& span) const noexcept {
     return {text_.data() + span.value, span.value_size};
   }
-  // Whether `s` lies in the storage (a view that changing it would break).
-  bool holds(std::string_view s) const noexcept;
+  // Points `name` and `value` at a copy in `copy` when either lies in the
+  // storage, which changing the headers may move.
+  void detach(std::string_view& name, std::string_view& value, std::string& copy) const;
 
   std::string text_;
   std::vector<Span> spans_;
@@ -104,7 +105,10 @@ class Headers {
 
 class Headers::const_iterator {
  public:
-  using iterator_category = std::forward_iterator_tag;
+  // A forward iterator whose fields are values (made from their Span), so
+  // an input iterator to code that expects a Field& from operator*.
+  using iterator_concept = std::forward_iterator_tag;
+  using iterator_category = std::input_iterator_tag;
   using value_type = Field;
   using difference_type = std::ptrdiff_t;
   using reference = Field;
