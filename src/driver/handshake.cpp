@@ -14,12 +14,14 @@ namespace {
 // RFC 6455 1.3: the GUID appended to the key before hashing.
 constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-// RFC 4648 4, with padding: a dozen lines, and no call into OpenSSL's
-// encoder (whose generic path costs more than the handshake's 20 bytes).
-// Written in place after one resize, not appended 4 characters at a time.
+// RFC 4648 4: base64's alphabet, for encoding and for checking keys.
+constexpr std::string_view kAlphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// Base64 with padding: a dozen lines, and no call into OpenSSL's encoder
+// (whose generic path costs more than the handshake's 20 bytes). Written in
+// place after one resize, not appended 4 characters at a time.
 void append_base64(std::string& out, Bytes bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   const std::size_t start = out.size();
   out.resize(start + (bytes.size() + 2) / 3 * 4);
   char* at = out.data() + start;
@@ -45,10 +47,7 @@ void append_base64(std::string& out, Bytes bytes) {
 // A table: one load per character of the key (every handshake checks 22).
 constexpr std::array<bool, 256> kBase64Chars = [] {
   std::array<bool, 256> table{};
-  for (unsigned char c :
-       std::string_view("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")) {
-    table[c] = true;
-  }
+  for (unsigned char c : kAlphabet) table[c] = true;
   return table;
 }();
 
